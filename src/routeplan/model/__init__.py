@@ -1,0 +1,1 @@
+"""Frozen domain values: visits, teams, policy, problem and plan."""

@@ -1,0 +1,49 @@
+"""Great-circle travel estimate: distance x detour factor at a mode's average speed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from routeplan.model.geo import LonLat
+from routeplan.model.team import Mode
+from routeplan.travel.matrix import IntMatrix, Matrices
+
+EARTH_RADIUS_M = 6_371_008.8
+
+DEFAULT_SPEEDS_KMH: Mapping[Mode, float] = {Mode.CAR: 30.0, Mode.EBIKE: 15.0, Mode.WALK: 4.5}
+
+
+def great_circle_m(a: Sequence[LonLat], b: Sequence[LonLat]) -> np.ndarray:
+    """Pairwise great-circle distances in metres (float), shape (len(a), len(b)); vectorised."""
+    pa = np.radians(np.asarray(a, dtype=np.float64).reshape(-1, 2))
+    pb = np.radians(np.asarray(b, dtype=np.float64).reshape(-1, 2))
+    lon1, lat1 = pa[:, 0:1], pa[:, 1:2]
+    lon2, lat2 = pb[:, 0][None, :], pb[:, 1][None, :]
+    h = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+@dataclass(frozen=True, slots=True)
+class HaversineMatrix:
+    """Embedded default source: needs no data. Road distance = great circle x detour factor."""
+
+    detour_factor: float = 1.3
+    speeds_kmh: Mapping[Mode, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KMH))
+
+    @property
+    def name(self) -> str:
+        return "haversine"
+
+    def matrices(self, points: Sequence[LonLat], mode: Mode) -> Matrices:
+        road_m = great_circle_m(points, points) * self.detour_factor
+        distances: IntMatrix = np.rint(road_m).astype(np.int64)
+        speed_ms = self.speeds_kmh[mode] / 3.6
+        durations: IntMatrix = np.rint(road_m / speed_ms).astype(np.int64)
+        return Matrices(durations, distances, source=self.name)
+
+    def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:
+        return list(points)
