@@ -57,6 +57,11 @@ KEYS: tuple[_Key, ...] = (
     _Key("travel", "car_kmh", "car_kmh", "Average car speed, km/h.", "float"),
     _Key("travel", "ebike_kmh", "ebike_kmh", "Average e-bike speed, km/h.", "float"),
     _Key("travel", "walk_kmh", "walk_kmh", "Average walking speed, km/h.", "float"),
+    _Key("travel", "on_road_failure", "on_road_failure",
+         "When the road engine fails: 'fallback' to straight-line estimates (recorded in the "
+         "plan's kpis.warnings) or 'refuse' to plan.", "str"),
+    _Key("travel", "max_snap_m", "max_snap_m",
+         "A point farther than this from any road is unassigned as invalid_location."),
 )
 
 
@@ -85,6 +90,8 @@ class Policy:
     car_kmh: float = 30.0
     ebike_kmh: float = 15.0
     walk_kmh: float = 4.5
+    on_road_failure: str = "fallback"
+    max_snap_m: int = 500
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -129,6 +136,11 @@ class Policy:
             bad("solver.priority_weight", f"{self.priority_weight} is not 1..1000000")
         if not 10**6 <= self.must_visit_penalty <= 10**13:
             bad("solver.must_visit_penalty", f"{self.must_visit_penalty} is not 1e6..1e13")
+        if self.on_road_failure not in ("fallback", "refuse"):
+            bad("travel.on_road_failure",
+                f"{self.on_road_failure!r} is not 'fallback' or 'refuse'")
+        if not 10 <= self.max_snap_m <= 100_000:
+            bad("travel.max_snap_m", f"{self.max_snap_m} is not between 10 and 100000 metres")
         if not 1.0 <= self.detour_factor <= 3.0:
             bad("travel.detour_factor", f"{self.detour_factor} is not between 1.0 and 3.0")
         for key, value, top in (("car_kmh", self.car_kmh, 120.0),

@@ -1,0 +1,1 @@
+"""Henan geography: prefectures, coordinate systems and address geocoding."""
