@@ -1,0 +1,127 @@
+"""Assemble a Problem: locate visits in Henan, compute travel matrices, check the roster."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from routeplan.errors import InputProblem, InvalidInput
+from routeplan.model.geo import LonLat
+from routeplan.model.policy import Policy
+from routeplan.model.problem import Problem, TravelData
+from routeplan.model.team import Mode, Team
+from routeplan.model.visit import Visit
+from routeplan.travel.haversine import HaversineMatrix
+from routeplan.travel.matrix import Matrices, TravelMatrix
+
+
+class RegionLocator(Protocol):
+    """Finds the prefecture (adcode, 0 = outside Henan) of many points at once."""
+
+    def locate(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> npt.NDArray[np.int64]: ...
+
+
+def default_travel(policy: Policy) -> TravelMatrix:
+    """The embedded straight-line source, at the policy's detour factor and speeds."""
+    return HaversineMatrix(
+        detour_factor=policy.detour_factor,
+        speeds_kmh={m: policy.speed_kmh(m) for m in Mode},
+    )
+
+
+def default_locator() -> RegionLocator:
+    """Henan's prefecture polygons (geo.regions) when available, else a coarse outline."""
+    try:
+        from routeplan.geo.regions import Regions
+    except ImportError:  # pragma: no cover - until the regions data lands
+        return _SeatLocator()
+    return Regions.load()  # type: ignore[no-any-return,unused-ignore]
+
+
+class _SeatLocator:
+    """Coarse stand-in: inside Henan's bounding box, the nearest prefecture seat."""
+
+    def locate(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        from routeplan.geo.prefectures import PREFECTURES
+
+        x, y = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        seats = np.array([p.seat for p in PREFECTURES])
+        d = (x[:, None] - seats[None, :, 0]) ** 2 + (y[:, None] - seats[None, :, 1]) ** 2
+        codes = np.array([p.adcode for p in PREFECTURES], dtype=np.int64)[d.argmin(axis=1)]
+        inside = (x > 110.35) & (x < 116.65) & (y > 31.38) & (y < 36.37)
+        return np.where(inside, codes, 0).astype(np.int64)
+
+
+def build_problem(
+    day: date,
+    visits: Sequence[Visit],
+    teams: Sequence[Team],
+    policy: Policy,
+    *,
+    travel: TravelMatrix | None = None,
+    locator: RegionLocator | None = None,
+    warnings: Sequence[str] = (),
+) -> Problem:
+    """Turn validated visits and teams into an immutable Problem with its matrices.
+
+    Raises InvalidInput for roster errors, and for visits outside Henan when the policy
+    says `outside_region = "reject"`.
+    """
+    visits_t, teams_t = tuple(visits), tuple(teams)
+    roster = _check_roster_early(visits_t, teams_t, policy)
+    if roster:
+        raise InvalidInput.many(roster)
+    locator = locator if locator is not None else default_locator()
+    located = [v for v in visits_t if v.location is not None]
+    if located:
+        codes = locator.locate([v.location[0] for v in located if v.location],
+                               [v.location[1] for v in located if v.location])
+    else:
+        codes = np.zeros(0, dtype=np.int64)
+    code_of = {v.visit_id: int(c) for v, c in zip(located, codes, strict=True)}
+    prefecture = tuple(code_of.get(v.visit_id, 0) for v in visits_t)
+    if policy.outside_region == "reject":
+        outside = [InputProblem(f"visits[{v.visit_id}].lat/lon", "point lies outside Henan")
+                   for v, c in zip(visits_t, prefecture, strict=True)
+                   if v.location is not None and c == 0]
+        if outside:
+            raise InvalidInput.many(outside)
+
+    points: list[LonLat] = []
+    visit_node: list[int | None] = []
+    for v in visits_t:
+        if v.location is None:
+            visit_node.append(None)
+        else:
+            visit_node.append(len(points))
+            points.append(v.location)
+    start_node = []
+    for t in teams_t:
+        start_node.append(len(points))
+        points.append(t.start)
+    end_node = []
+    for t in teams_t:
+        end_node.append(len(points))
+        points.append(t.end_point)
+
+    source = travel if travel is not None else default_travel(policy)
+    by_mode: dict[Mode, Matrices] = {}
+    notes = list(warnings)
+    for mode in sorted({t.mode for t in teams_t}):
+        m = source.matrices(points, mode)
+        by_mode[mode] = m
+        notes.extend(w for w in m.warnings if w not in notes)
+    data = TravelData(tuple(points), tuple(visit_node), tuple(start_node), tuple(end_node),
+                      by_mode, source=source.name)
+    return Problem(day, visits_t, teams_t, policy, data, prefecture, tuple(notes))
+
+
+def _check_roster_early(visits: tuple[Visit, ...], teams: tuple[Team, ...],
+                        policy: Policy) -> list[InputProblem]:
+    from routeplan.model.problem import validate_roster
+
+    return validate_roster(visits, teams, policy)

@@ -1,0 +1,113 @@
+"""The assembled planning problem: one day's visits, teams, policy and travel matrices."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from routeplan.errors import InputProblem, InvalidInput
+from routeplan.model.geo import LonLat
+from routeplan.model.policy import Policy
+from routeplan.model.team import Mode, Team
+from routeplan.model.visit import Visit
+from routeplan.travel.matrix import Matrices
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TravelData:
+    """Matrices over `points`: located visits first, then team starts, then team ends."""
+
+    points: tuple[LonLat, ...]
+    visit_node: tuple[int | None, ...]  # per visit, its row, or None when it has no location
+    start_node: tuple[int, ...]  # per team
+    end_node: tuple[int, ...]  # per team
+    by_mode: Mapping[Mode, Matrices]
+    source: str = "haversine"
+
+    def duration(self, mode: Mode, i: int, j: int) -> int:
+        return int(self.by_mode[mode].durations[i, j])
+
+    def distance(self, mode: Mode, i: int, j: int) -> int:
+        return int(self.by_mode[mode].distances[i, j])
+
+    def snapped(self, i: int) -> bool:
+        return all(m.is_snapped(i) for m in self.by_mode.values())
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """Everything a solve needs, immutable. Build it with `routeplan.build.build_problem`.
+
+    `prefecture` holds, per visit, the adcode of the prefecture it lies in (0 = outside Henan
+    or unknown). `warnings` are carried into the plan's KPIs.
+    """
+
+    day: date
+    visits: tuple[Visit, ...]
+    teams: tuple[Team, ...]
+    policy: Policy
+    travel: TravelData
+    prefecture: tuple[int, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        problems = validate_roster(self.visits, self.teams, self.policy)
+        if len(self.prefecture) != len(self.visits):
+            problems.append(InputProblem("prefecture", "one adcode per visit is required"))
+        if problems:
+            raise InvalidInput.many(problems)
+
+    def visit(self, visit_id: str) -> Visit:
+        return self.visits[self.visit_index[visit_id]]
+
+    def team(self, team_id: str) -> Team:
+        return self.teams[self.team_index[team_id]]
+
+    @cached_property
+    def visit_index(self) -> dict[str, int]:
+        return {v.visit_id: i for i, v in enumerate(self.visits)}
+
+    @cached_property
+    def team_index(self) -> dict[str, int]:
+        return {t.team_id: i for i, t in enumerate(self.teams)}
+
+    def service_s(self, visit: Visit) -> int:
+        """The visit's service time, or the policy's default."""
+        return visit.service_s if visit.service_s is not None else self.policy.default_service_s
+
+    def max_visits(self, team: Team) -> int:
+        """A team's cap on visits: its own, never above the policy's."""
+        cap = self.policy.max_visits_per_team
+        return min(team.max_visits, cap) if team.max_visits is not None else cap
+
+
+def validate_roster(visits: tuple[Visit, ...], teams: tuple[Team, ...],
+                    policy: Policy) -> list[InputProblem]:
+    """Cross-record rules: unique ids, one team per collector, team sizes within policy."""
+    problems: list[InputProblem] = []
+    for vid, n in Counter(v.visit_id for v in visits).items():
+        if n > 1:
+            problems.append(InputProblem("visits.visit_id", f"{vid!r} appears {n} times"))
+    for tid, n in Counter(t.team_id for t in teams).items():
+        if n > 1:
+            problems.append(InputProblem("teams.team_id", f"{tid!r} appears {n} times"))
+    owner: dict[str, str] = {}
+    for t in teams:
+        size = len(t.members)
+        if not policy.min_team_size <= size <= policy.max_team_size:
+            problems.append(InputProblem(
+                f"teams[{t.team_id}].members",
+                f"team of {size} collector(s); the policy allows "
+                f"{policy.min_team_size} to {policy.max_team_size} (never fewer than 2)",
+            ))
+        for m in t.members:
+            if m in owner and owner[m] != t.team_id:
+                problems.append(InputProblem(
+                    f"teams[{t.team_id}].members",
+                    f"collector {m!r} is also in team {owner[m]!r}",
+                ))
+            owner.setdefault(m, t.team_id)
+    return problems

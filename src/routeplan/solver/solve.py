@@ -1,0 +1,142 @@
+"""solve(problem) -> Plan: screen, search with OR-Tools, assemble, explain and check."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from routeplan.compliance import assert_compliant
+from routeplan.kpis import compute_kpis
+from routeplan.model.plan import BreakSlot, Plan, Route, Stop, Unassigned
+from routeplan.model.problem import Problem
+from routeplan.solver import reasons
+from routeplan.solver.reasons import Explanation
+from routeplan.solver.routing_model import RoutingModel, SearchSettings, VehicleRoute
+from routeplan.solver.screen import Candidate, screen
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What a long solve reports while it runs."""
+
+    elapsed_s: float
+    objective: int
+    solutions: int
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    """Search budget and strategy. With `solution_limit` and no time pressure, runs repeat."""
+
+    time_limit_s: float | None = None  # None: the policy's
+    solution_limit: int | None = None
+    seed: int = 0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+
+
+def solve(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Plan:
+    """The best lawful plan found within the budget; always a plan, never a failure.
+
+    Every plan is checked by `routeplan.compliance` before it is returned.
+    """
+    options = options or SolveOptions()
+    began = time.perf_counter()
+    screening = screen(problem)
+    candidates = list(screening.candidates)
+    if options.seed:
+        random.Random(options.seed).shuffle(candidates)
+    warnings = list(problem.warnings) + list(screening.warnings)
+    limit = options.time_limit_s if options.time_limit_s is not None else problem.policy.time_limit_s
+
+    vehicle_routes: tuple[VehicleRoute, ...] = ()
+    objective: int | None = None
+    if candidates and problem.teams:
+        model = RoutingModel(problem, candidates)
+
+        def on_solution(obj: int, n: int) -> bool:
+            if progress is not None:
+                progress(Progress(time.perf_counter() - began, obj, n))
+            return bool(should_stop and should_stop())
+
+        outcome = model.search(
+            SearchSettings(limit, options.solution_limit, options.first_solution,
+                           options.metaheuristic),
+            on_solution,
+        )
+        vehicle_routes, objective = outcome.routes, outcome.objective
+        if outcome.objective is None:
+            warnings.append(f"the solver found no solution within {limit:g} s; "
+                            "every visit is left unassigned — allow more time")
+
+    routes = tuple(_assemble(problem, candidates, vr) for vr in vehicle_routes)
+    unassigned = _explain(problem, screening.rejected, candidates, routes)
+    kpis = compute_kpis(problem, routes, unassigned, warnings=warnings,
+                        solve_s=time.perf_counter() - began, objective=objective)
+    plan = Plan(problem.day, routes, unassigned, kpis, problem.policy,
+                {"seed": str(options.seed), "travel_source": problem.travel.source})
+    assert_compliant(problem, plan)
+    return plan
+
+
+def _assemble(problem: Problem, candidates: list[Candidate], vr: VehicleRoute) -> Route:
+    """Times from the search, made explicit: arrival, wait, service, and the break."""
+    team = problem.teams[vr.team]
+    travel = problem.travel
+    mode = team.mode
+    brk = (vr.break_start, vr.break_start + team.break_s) if (
+        vr.break_start is not None and vr.order) else None
+    stops: list[Stop] = []
+    prev_node, prev_departure = travel.start_node[vr.team], vr.depart_s
+    distance = driving = 0
+    for pos, start in zip(vr.order, vr.starts, strict=True):
+        c = candidates[pos]
+        visit = problem.visits[c.visit]
+        leg_s = travel.duration(mode, prev_node, c.node)
+        leg_m = travel.distance(mode, prev_node, c.node)
+        arrival = prev_departure + leg_s
+        if brk is not None and prev_departure <= brk[0] < start and brk[0] < arrival:
+            # the break interrupts this drive: the rest of it follows the break
+            arrival = brk[1] + max(0, leg_s - (brk[0] - prev_departure))
+        arrival = min(arrival, start)
+        stops.append(Stop(visit.visit_id, visit.borrower_id, c.node_location(problem), arrival,
+                          start, start + c.service_s, leg_s, leg_m, visit.window,
+                          visit.location_quality))
+        distance += leg_m
+        driving += leg_s
+        prev_node, prev_departure = c.node, start + c.service_s
+    end_node = travel.end_node[vr.team]
+    if stops:
+        distance += travel.distance(mode, prev_node, end_node)
+        driving += travel.duration(mode, prev_node, end_node)
+    breaks = (BreakSlot(*brk),) if brk is not None else ()
+    return Route(team.team_id, team.members, mode, tuple(stops), breaks,
+                 vr.depart_s if stops else team.shift.start,
+                 vr.return_s if stops else team.shift.start,
+                 distance, driving, team.start, team.end_point)
+
+
+def _explain(problem: Problem, rejected: dict[int, Explanation], candidates: list[Candidate],
+             routes: tuple[Route, ...]) -> tuple[Unassigned, ...]:
+    routed = {s.visit_id for r in routes for s in r.stops}
+    routed_by_borrower = {s.borrower_id: s.visit_id for r in routes for s in r.stops}
+    why: dict[int, Explanation] = dict(rejected)
+    for c in candidates:
+        visit = problem.visits[c.visit]
+        if visit.visit_id in routed:
+            continue
+        other = routed_by_borrower.get(visit.borrower_id)
+        why[c.visit] = (reasons.same_borrower(other) if other is not None
+                        else reasons.over_capacity(visit.priority))
+    return tuple(
+        Unassigned(problem.visits[i].visit_id, e.reason, e.detail, e.detail_en)
+        for i, e in sorted(why.items())
+    )
