@@ -105,13 +105,18 @@ class Policy:
         def bad(key: str, msg: str) -> None:
             out.append(InputProblem(f"policy.{key}", msg))
 
-        if not (LEGAL_WINDOW.start <= self.company_start < self.company_end <= LEGAL_WINDOW.end):
-            bad(
-                "window.company_start",
-                f"company window {format_hhmm(self.company_start)}-"
-                f"{format_hhmm(self.company_end)} must be a non-empty part of the legal window "
-                f"{LEGAL_WINDOW} (COMPLIANCE rule 1-2)",
-            )
+        if not LEGAL_WINDOW.start <= self.company_start <= LEGAL_WINDOW.end:
+            bad("window.company_start",
+                f"{format_hhmm(self.company_start)} is outside the legal window {LEGAL_WINDOW} "
+                "(COMPLIANCE rule 1)")
+        if not LEGAL_WINDOW.start <= self.company_end <= LEGAL_WINDOW.end:
+            bad("window.company_end",
+                f"{format_hhmm(self.company_end)} is outside the legal window {LEGAL_WINDOW} "
+                "(COMPLIANCE rule 1)")
+        if self.company_end <= self.company_start:
+            bad("window.company_end",
+                f"{format_hhmm(self.company_end)} is not after window.company_start "
+                f"{format_hhmm(self.company_start)}")
         if self.soft_cost_per_min < 0:
             bad("window.soft_cost_per_min", f"{self.soft_cost_per_min} is negative")
         if self.min_team_size < LEGAL_MIN_TEAM_SIZE:

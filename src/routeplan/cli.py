@@ -1,0 +1,291 @@
+"""The `routeplan` command line: plan a day, run the demo, re-check a plan, manage policies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from routeplan.errors import ComplianceViolation, InvalidInput, RoutePlanError, RoutingError
+
+if TYPE_CHECKING:
+    from routeplan.model.plan import Plan
+    from routeplan.model.policy import Policy
+    from routeplan.model.problem import Problem
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_FAILED = 0, 1, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `routeplan` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except ComplianceViolation as exc:  # a bug: never write or show such a plan
+        print("internal error: the plan broke a rule and was not written:", file=sys.stderr)
+        for line in exc.violations:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FAILED
+    except RoutingError as exc:
+        print(f"error: travel times: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except RoutePlanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="routeplan", description="Lawful field-visit routes for Henan.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("plan", help="plan a day from visits and teams files")
+    p.add_argument("--visits", type=Path, required=True, help="visits .csv or .xlsx")
+    p.add_argument("--teams", type=Path, required=True, help="teams .csv or .xlsx")
+    p.add_argument("--date", required=True, type=_iso_date, help="the day to plan, YYYY-MM-DD")
+    p.add_argument("--out", type=Path, required=True, help="folder for plan.json and routes")
+    _solve_options(p)
+    p.add_argument("--roads", type=Path, help="road graph folder built by 'routeplan roads build'")
+    p.set_defaults(handler=_cmd_plan)
+
+    d = sub.add_parser("demo", help="plan a synthetic day and print its summary")
+    d.add_argument("--prefecture", default="410100", help="name or adcode (default 郑州市)")
+    d.add_argument("--visits", type=int, default=120, help="number of visits (default 120)")
+    d.add_argument("--teams", type=int, default=8, help="number of teams (default 8)")
+    d.add_argument("--date", type=_iso_date, default=date(2026, 12, 1))
+    d.add_argument("--out", type=Path, default=Path("out/demo"), help="default out/demo")
+    _solve_options(d, default_time_limit=10.0)
+    d.set_defaults(handler=_cmd_demo)
+
+    c = sub.add_parser("check", help="re-run the compliance checker on a written plan")
+    c.add_argument("--visits", type=Path, required=True)
+    c.add_argument("--teams", type=Path, required=True)
+    c.add_argument("--plan", type=Path, required=True, help="plan.json written by 'plan'")
+    c.add_argument("--policy", type=Path, help="policy TOML (default: the one in plan.json)")
+    c.set_defaults(handler=_cmd_check)
+
+    pol = sub.add_parser("policy", help="policy profiles")
+    pol_sub = pol.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    init = pol_sub.add_parser("init", help="write the default profile, every key documented")
+    init.add_argument("file", type=Path)
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(handler=_cmd_policy_init)
+    return parser
+
+
+def _solve_options(p: argparse.ArgumentParser, default_time_limit: float | None = None) -> None:
+    p.add_argument("--policy", type=Path, help="policy profile (TOML)")
+    p.add_argument("--time-limit", type=_positive_float, default=default_time_limit,
+                   help="solver seconds (default: the policy's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true", help="no progress display or summary")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 3600 seconds")
+    return value
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def _load_policy(path: Path | None) -> Policy:
+    from routeplan.model.policy import Policy
+
+    return Policy.from_toml(path) if path is not None else Policy()
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from routeplan.build import build_problem
+    from routeplan.io.readers import read_visits, read_teams
+
+    policy = _load_policy(args.policy)
+    problems: list[InvalidInput] = []
+    visits = teams = None
+    try:
+        visits = read_visits(args.visits)
+    except InvalidInput as exc:
+        problems.append(exc)
+    try:
+        teams = read_teams(args.teams)
+    except InvalidInput as exc:
+        problems.append(exc)
+    if problems or visits is None or teams is None:
+        raise InvalidInput.many(p for e in problems for p in e.problems)
+    travel = _travel(policy, args.roads)
+    problem = build_problem(args.date, visits, teams, policy, travel=travel)
+    return _solve_and_write(problem, args)
+
+
+def _travel(policy: Policy, roads: Path | None) -> object | None:
+    if roads is None:
+        return None
+    try:
+        from routeplan.travel.provider import make_travel
+    except ImportError as exc:  # pragma: no cover - road extra not installed
+        raise RoutingError("road travel needs the 'roads' extra: pip install 'routeplan[roads]'"
+                           ) from exc
+    return make_travel(policy, roads_dir=roads)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from routeplan.build import build_problem, default_locator
+    from routeplan.synth import synth_day
+
+    policy = _load_policy(args.policy)
+    locator = default_locator()
+    day = synth_day(prefectures=[args.prefecture], visits=args.visits, teams=args.teams,
+                    seed=args.seed, day=args.date, locator=locator)
+    problem = build_problem(day.day, day.visits, day.teams, policy, locator=locator)
+    if not args.quiet:
+        print(f"synthetic day {day.day}: {len(day.visits)} visits, {len(day.teams)} teams "
+              f"in {args.prefecture}")
+    return _solve_and_write(problem, args)
+
+
+def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
+    from routeplan.io.plan_json import write_plan
+    from routeplan.solver import SolveOptions, solve
+
+    options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed)
+    if args.quiet:
+        plan = solve(problem, options)
+    else:
+        plan = _solve_with_progress(problem, options)
+    written = write_plan(plan, args.out)
+    if not args.quiet:
+        _print_summary(plan)
+        for path in written:
+            print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _solve_with_progress(problem: Problem, options: object) -> Plan:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from routeplan.solver import SolveOptions, solve
+    from routeplan.solver.solve import Progress as SolveProgress
+
+    assert isinstance(options, SolveOptions)
+    limit = options.time_limit_s or problem.policy.time_limit_s
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  transient=True, stderr=True) as bar:
+        task = bar.add_task(f"solving (limit {limit:g} s)", total=None)
+
+        def report(p: SolveProgress) -> None:
+            bar.update(task, description=f"solving (limit {limit:g} s): best objective "
+                                         f"{p.objective:,} after {p.solutions} solutions")
+
+        return solve(problem, options, progress=report)
+
+
+def _print_summary(plan: Plan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from routeplan.model.clock import format_hhmm
+
+    k = plan.kpis
+    console = Console()
+    table = Table(title=f"routes for {plan.day}")
+    for col in ("team", "stops", "leave", "back", "km", "driving h", "utilisation"):
+        table.add_column(col, justify="right" if col != "team" else "left")
+    for r in plan.routes:
+        if not r.stops:
+            continue
+        table.add_row(r.team_id, str(len(r.stops)), format_hhmm(r.start_s), format_hhmm(r.end_s),
+                      f"{r.distance_m / 1000:.1f}", f"{r.driving_s / 3600:.1f}",
+                      f"{k.utilisation.get(r.team_id, 0):.0%}")
+    console.print(table)
+    console.print(
+        f"planned {k.visits_planned} visits, unassigned {k.visits_unassigned}; priority covered "
+        f"{k.priority_planned}/{k.priority_total} ({k.priority_share:.1%}); must-visits "
+        f"{k.must_visits_planned}/{k.must_visits_total}; {k.distance_m / 1000:.1f} km; "
+        f"{k.teams_used} teams; solved in {k.solve_s:.1f} s"
+    )
+    if k.unassigned_by_reason:
+        console.print("unassigned by reason: " + ", ".join(
+            f"{r} {n}" for r, n in k.unassigned_by_reason.items()))
+    for w in k.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from routeplan.build import build_problem
+    from routeplan.compliance import check
+    from routeplan.io.plan_json import plan_from_dict
+    from routeplan.io.readers import read_teams, read_visits
+    from routeplan.model.policy import Policy
+
+    try:
+        data = json.loads(args.plan.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"{args.plan}: plan file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{args.plan}: not a plan JSON file ({exc})") from None
+    plan = plan_from_dict(data)
+    policy = Policy.from_toml(args.policy) if args.policy else plan.policy
+    problem = build_problem(plan.day, read_visits(args.visits), read_teams(args.teams), policy)
+    violations = check(problem, plan)
+    for v in violations:
+        print(v)
+    if violations:
+        print(f"{len(violations)} violation(s)", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    print(f"plan for {plan.day} is compliant: {len(plan.visit_ids())} visits accounted for")
+    return EXIT_OK
+
+
+def _cmd_policy_init(args: argparse.Namespace) -> int:
+    from routeplan.model.policy import Policy
+
+    if args.file.exists() and not args.force:
+        raise InvalidInput(f"{args.file}: exists already (use --force to overwrite)")
+    _write_atomic(args.file, Policy().to_toml())
+    print(f"wrote {args.file}")
+    return EXIT_OK
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, then rename: never a half-written file."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
