@@ -83,7 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("file", type=Path)
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(handler=_cmd_policy_init)
+    _register_service_commands(sub)
     return parser
+
+
+def _register_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `serve`, `worker` and `keys` when the service is installed (lazy: no web imports)."""
+    try:
+        from routeplan_api.cli import register
+    except ImportError:
+        return
+    register(sub)
 
 
 def _solve_options(p: argparse.ArgumentParser, default_time_limit: float | None = None) -> None:
