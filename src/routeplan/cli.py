@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from routeplan.model.plan import Plan
     from routeplan.model.policy import Policy
     from routeplan.model.problem import Problem
+    from routeplan.travel.matrix import TravelMatrix
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_FAILED = 0, 1, 2, 3
 
@@ -132,7 +133,7 @@ def _load_policy(path: Path | None) -> Policy:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from routeplan.build import build_problem
-    from routeplan.io.readers import read_visits, read_teams
+    from routeplan.io.readers import read_teams, read_visits
 
     policy = _load_policy(args.policy)
     problems: list[InvalidInput] = []
@@ -152,7 +153,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return _solve_and_write(problem, args)
 
 
-def _travel(policy: Policy, roads: Path | None) -> object | None:
+def _travel(policy: Policy, roads: Path | None) -> TravelMatrix | None:
     if roads is None:
         return None
     try:
@@ -160,7 +161,8 @@ def _travel(policy: Policy, roads: Path | None) -> object | None:
     except ImportError as exc:  # pragma: no cover - road extra not installed
         raise RoutingError("road travel needs the 'roads' extra: pip install 'routeplan[roads]'"
                            ) from exc
-    return make_travel(policy, roads_dir=roads)
+    source: TravelMatrix = make_travel(policy, roads_dir=roads)
+    return source
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -204,7 +206,7 @@ def _solve_with_progress(problem: Problem, options: object) -> Plan:
     assert isinstance(options, SolveOptions)
     limit = options.time_limit_s or problem.policy.time_limit_s
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  transient=True, stderr=True) as bar:
+                  transient=True) as bar:
         task = bar.add_task(f"solving (limit {limit:g} s)", total=None)
 
         def report(p: SolveProgress) -> None:
@@ -291,7 +293,7 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from routeplan.geo.prefectures import PREFECTURES
 from routeplan.holidays import day_info
 from routeplan.model.clock import LEGAL_WINDOW, TimeWindow
-from routeplan.model.plan import Reason
 from routeplan.model.problem import Problem
 from routeplan.model.team import Team
 from routeplan.model.visit import Place, Visit
@@ -175,7 +174,7 @@ def _eligible_teams(problem: Problem, i: int, v: Visit) -> tuple[list[int], tupl
 
 def _reachable_alone(problem: Problem, team: Team, k: int, node: int, window: TimeWindow,
                      service: int) -> bool:
-    """Can the team leave at shift start, serve only this visit in its window, and get back?"""
+    """True when the team can leave at shift start, serve only this visit, and get back."""
     travel = problem.travel
     go = travel.duration(team.mode, travel.start_node[k], node)
     back = travel.duration(team.mode, node, travel.end_node[k])

@@ -55,7 +55,9 @@ def solve(
     if options.seed:
         random.Random(options.seed).shuffle(candidates)
     warnings = list(problem.warnings) + list(screening.warnings)
-    limit = options.time_limit_s if options.time_limit_s is not None else problem.policy.time_limit_s
+    limit = options.time_limit_s
+    if limit is None:
+        limit = problem.policy.time_limit_s
 
     vehicle_routes: tuple[VehicleRoute, ...] = ()
     objective: int | None = None

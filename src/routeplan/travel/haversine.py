@@ -24,7 +24,8 @@ def great_circle_m(a: Sequence[LonLat], b: Sequence[LonLat]) -> np.ndarray:
     lon2, lat2 = pb[:, 0][None, :], pb[:, 1][None, :]
     h = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    out: np.ndarray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,5 +46,5 @@ class HaversineMatrix:
         durations: IntMatrix = np.rint(road_m / speed_ms).astype(np.int64)
         return Matrices(durations, distances, source=self.name)
 
-    def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:
+    def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:  # noqa: ARG002
         return list(points)
