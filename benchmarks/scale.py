@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import resource
+import subprocess
+import sys
 import time
 
 
@@ -45,15 +46,20 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000, 5000])
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--undivided-max", type=int, default=2000)
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    ctx = multiprocessing.get_context("spawn")
+    if args.one:
+        n, teams, limit, undivided = args.one
+        print(json.dumps(_run((int(n), int(teams), float(limit), undivided == "1"))))
+        return
     for n in args.sizes:
         teams = max(20, round(n * 300 / 5000))
         modes = [False] + ([True] if n <= args.undivided_max else [])
         for undivided in modes:
-            with ctx.Pool(1) as pool:
-                row = pool.apply(_run, ((n, teams, args.time_limit, undivided),))
-            print(json.dumps(row), flush=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", str(n), str(teams), str(args.time_limit),
+                 "1" if undivided else "0"], capture_output=True, text=True, check=True)
+            print(out.stdout.strip().splitlines()[-1], flush=True)
 
 
 if __name__ == "__main__":
