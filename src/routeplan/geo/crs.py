@@ -21,7 +21,9 @@ every implementation does; NaN stays NaN.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, overload
 
@@ -72,29 +74,75 @@ def _in_china(lons: FloatArray, lats: FloatArray) -> NDArray[np.bool_]:
     return (lons > 73.66) & (lons < 135.05) & (lats > 3.86) & (lats < 53.55)
 
 
-def _gcj_offset(lons: FloatArray, lats: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The GCJ-02 shift (dlon, dlat) in degrees at WGS-84 points, ignoring the China box."""
+@dataclass(frozen=True, slots=True)
+class _Math[T: (float, FloatArray)]:
+    """The functions the formulas need, for floats (math) or arrays (numpy)."""
+
+    sin: Callable[[T], T]
+    cos: Callable[[T], T]
+    sqrt: Callable[[T], T]
+    fabs: Callable[[T], T]
+
+
+_SCALAR: Final[_Math[float]] = _Math(math.sin, math.cos, math.sqrt, math.fabs)
+_VECTOR: Final[_Math[FloatArray]] = _Math(np.sin, np.cos, np.sqrt, np.abs)
+
+
+def _gcj_offset[T: (float, FloatArray)](lons: T, lats: T, m: _Math[T]) -> tuple[T, T]:
+    """The GCJ-02 shift (dlon, dlat) in degrees at WGS-84 points, ignoring the China box.
+
+    Written once for both floats and arrays: one point at a time (geocoding) would otherwise
+    pay numpy's per-call overhead some forty times over.
+    """
     x = lons - 105.0
     y = lats - 35.0
-    common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+    pi = math.pi
+    common = (20.0 * m.sin(6.0 * x * pi) + 20.0 * m.sin(2.0 * x * pi)) * 2.0 / 3.0
     dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y
-            + 0.2 * np.sqrt(np.abs(x)) + common
-            + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-            + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
+            + 0.2 * m.sqrt(m.fabs(x)) + common
+            + (20.0 * m.sin(y * pi) + 40.0 * m.sin(y / 3.0 * pi)) * 2.0 / 3.0
+            + (160.0 * m.sin(y / 12.0 * pi) + 320.0 * m.sin(y * pi / 30.0)) * 2.0 / 3.0)
     dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y
-            + 0.1 * np.sqrt(np.abs(x)) + common
-            + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-            + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
-    rad = lats / 180.0 * np.pi
-    magic = 1.0 - _EE * np.sin(rad) ** 2
-    sqrt_magic = np.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * np.pi)
-    dlon = (dlon * 180.0) / (_A / sqrt_magic * np.cos(rad) * np.pi)
+            + 0.1 * m.sqrt(m.fabs(x)) + common
+            + (20.0 * m.sin(x * pi) + 40.0 * m.sin(x / 3.0 * pi)) * 2.0 / 3.0
+            + (150.0 * m.sin(x / 12.0 * pi) + 300.0 * m.sin(x / 30.0 * pi)) * 2.0 / 3.0)
+    rad = lats / 180.0 * pi
+    sin_rad = m.sin(rad)
+    magic = 1.0 - _EE * sin_rad * sin_rad
+    sqrt_magic = m.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * pi)
+    dlon = (dlon * 180.0) / (_A / sqrt_magic * m.cos(rad) * pi)
     return dlon, dlat
 
 
+def _in_china_scalar(lon: float, lat: float) -> bool:
+    return 73.66 < lon < 135.05 and 3.86 < lat < 53.55
+
+
+def _gcj_to_wgs_scalar(lon: float, lat: float) -> LonLat:
+    """GCJ-02 → WGS-84 for one point, iterated like the array version."""
+    if not _in_china_scalar(lon, lat):
+        return lon, lat
+    dlon, dlat = _gcj_offset(lon, lat, _SCALAR)
+    x, y = lon - dlon, lat - dlat
+    for _ in range(_MAX_ITER):
+        dlon, dlat = _gcj_offset(x, y, _SCALAR)
+        ex, ey = x + dlon - lon, y + dlat - lat
+        x, y = x - ex, y - ey
+        if not max(abs(ex), abs(ey)) >= _EPS_DEG:  # also stops on NaN
+            break
+    return x, y
+
+
+def _wgs_to_gcj_scalar(lon: float, lat: float) -> LonLat:
+    if not _in_china_scalar(lon, lat):
+        return lon, lat
+    dlon, dlat = _gcj_offset(lon, lat, _SCALAR)
+    return lon + dlon, lat + dlat
+
+
 def _wgs_to_gcj_raw(lons: FloatArray, lats: FloatArray) -> tuple[FloatArray, FloatArray]:
-    dlon, dlat = _gcj_offset(lons, lats)
+    dlon, dlat = _gcj_offset(lons, lats, _VECTOR)
     return lons + dlon, lats + dlat
 
 
@@ -151,7 +199,7 @@ def wgs84_to_gcj02(lons: ArrayLike, lats: ArrayLike) -> tuple[FloatArray, FloatA
 def gcj02_to_wgs84(lons: ArrayLike, lats: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """GCJ-02 → WGS-84, exact: iterates the forward formula to a fixed point."""
     x, y = _as_arrays(lons, lats)
-    dlon, dlat = _gcj_offset(x, y)
+    dlon, dlat = _gcj_offset(x, y, _VECTOR)
     wx, wy = _invert(_wgs_to_gcj_raw, x, y, x - dlon, y - dlat)
     inside = _in_china(x, y)
     return np.where(inside, wx, x), np.where(inside, wy, y)
@@ -185,6 +233,8 @@ def to_wgs84(
     pair of float64 arrays of that shape.
     """
     system = crs if isinstance(crs, Crs) else Crs.parse(crs)
+    if system is Crs.GCJ02 and np.ndim(lons) == 0 and np.ndim(lats) == 0:
+        return _gcj_to_wgs_scalar(_float(lons), _float(lats))
     x, y = _as_arrays(lons, lats)
     if system is Crs.GCJ02:
         x, y = gcj02_to_wgs84(x, y)
@@ -207,12 +257,18 @@ def from_wgs84(
     Two floats give a ``(lon, lat)`` tuple of floats; arrays give a pair of float64 arrays.
     """
     system = crs if isinstance(crs, Crs) else Crs.parse(crs)
+    if system is Crs.GCJ02 and np.ndim(lons) == 0 and np.ndim(lats) == 0:
+        return _wgs_to_gcj_scalar(_float(lons), _float(lats))
     x, y = _as_arrays(lons, lats)
     if system is Crs.GCJ02:
         x, y = wgs84_to_gcj02(x, y)
     elif system is Crs.BD09:
         x, y = gcj02_to_bd09(*wgs84_to_gcj02(x, y))
     return _shape_like(lons, lats, x, y)
+
+
+def _float(value: ArrayLike) -> float:
+    return float(np.asarray(value, dtype=np.float64))
 
 
 def _shape_like(
