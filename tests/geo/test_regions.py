@@ -129,3 +129,19 @@ def test_nearest_rejects_bad_coordinates(regions):
 def test_load_is_cached():
     """The polygons are parsed once per process."""
     assert Regions.load() is Regions.load()
+
+
+def _square(x0: float, adcode: int) -> dict:
+    ring = [[x0, 34.0], [x0 + 0.1, 34.0], [x0 + 0.1, 34.1], [x0, 34.1], [x0, 34.0]]
+    return {"type": "Feature", "properties": {"adcode": adcode},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def test_sliver_between_polygons_takes_the_nearest_prefecture_but_outside_stays_outside():
+    """A point in a 20 m gap between two prefectures gets the nearer one; 1 km out gets 0."""
+    doc = {"type": "FeatureCollection",
+           "features": [_square(113.0, 410100), _square(113.1002, 410200)]}
+    regions = Regions(doc)
+    lons = [113.10005, 113.10015, 113.05, 113.05]
+    lats = [34.05, 34.05, 34.05, 34.11]
+    assert regions.locate(lons, lats).tolist() == [410100, 410200, 410100, OUTSIDE]

@@ -4,7 +4,9 @@ The polygons are the shipped ``henan_prefectures.geojson`` (WGS-84, see data/reg
 simplified as one coverage: neighbours share their borders exactly, so a point inside the
 province lies in exactly one prefecture (or on a shared border, where the lower adcode wins).
 The province's outline is kept unsimplified, so "outside Henan" is as exact as the source: a
-point outside it, including in the small Hubei enclave near Tongbai, locates to 0.
+point outside it, including in the small Hubei enclave near Tongbai, locates to 0. Should a
+polygon set with slivers be loaded, a point in a gap narrower than ~100 m inside the outline
+takes the nearest prefecture.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ _M_PER_DEG: Final = 111_195.0
 # Subdividing prefectures into cells of this size (degrees) lets the spatial index prune far
 # more candidates than 18 province-sized envelopes would.
 _CELL_DEG: Final = 0.25
+_SLIVER_DEG: Final = 0.0005
 
 
 class Regions:
@@ -54,7 +57,11 @@ class Regions:
         cells, cell_code = _subdivide(geoms, codes)
         self._cells = gpd.GeoSeries(cells, crs="EPSG:4326")
         self._cell_code = cell_code
-        self._outline = shapely.union_all(geoms)
+        # The province outline: the union, closed (grown then shrunk by _SLIVER_DEG) so that
+        # gaps narrower than about 100 m between polygons count as inside, while real holes
+        # such as the Hubei enclave near Tongbai (~1.5 km across) stay outside.
+        union = shapely.union_all(geoms)
+        self._outline = shapely.buffer(shapely.buffer(union, _SLIVER_DEG), -_SLIVER_DEG)
         shapely.prepare(self._outline)
         self._scaled = np.asarray([shapely.transform(g, _scale_lon) for g in geoms], dtype=object)
 
@@ -89,7 +96,7 @@ class Regions:
         first = np.ones(hit.size, dtype=bool)
         first[1:] = hit[1:] != hit[:-1]
         out[hit[first]] = code[first]
-        # Floating-point slivers: inside the outline but in no polygon → nearest prefecture.
+        # Slivers: inside the province outline but in no polygon → the nearest prefecture.
         missing = np.flatnonzero((out == OUTSIDE) & np.isfinite(x) & np.isfinite(y))
         if missing.size:
             inside = shapely.covers(self._outline, shapely.points(x[missing], y[missing]))
