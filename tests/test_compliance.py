@@ -796,25 +796,15 @@ def test_unassigned_without_explanation_is_reported(base: tuple[Problem, Plan],
                 "lacks its explanation")
 
 
-# -- solver bugs the checker finds (xfail until the solver is fixed) -----------------------------
+# -- solver bugs the checker found (fixed; kept as regression tests) ---------------------
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "solver bug: routing_model calls RoutingModel.SetAllowedVehiclesForIndex, whose Python "
-    "binding rejects every list in OR-Tools 9.15 (absl::Span<int const>); any visit open to "
-    "only some teams (pin, skill, prefecture, reachability) crashes solve. Use "
-    "routing.VehicleVar(index).SetValues([-1, *teams]) instead."))
 def test_visit_pinned_to_one_of_two_teams_is_planned() -> None:
     problem = make([visit("a", 0, pin_team="t2")], [team("t1"), team("t2")])
     plan = solve(problem, BUDGET)
     assert route_of(plan, "a").team_id == "t2"
 
 
-@pytest.mark.xfail(strict=True, raises=ComplianceViolation, reason=(
-    "solver bug: a visit rejected by screening for a later reason (outside_lawful_hours, "
-    "outside_company_window, no_eligible_team, unreachable) keeps that reason when another "
-    "visit of its borrower is routed; by Reason precedence same_borrower_same_day wins. "
-    "solve._explain should re-label such rejections."))
 def test_same_borrower_beats_later_screening_reasons() -> None:
     problem = make([visit("day", 0, borrower_id="b"),
                     visit("night", 1, borrower_id="b", window=window("22:30", "23:00"))],
@@ -824,11 +814,6 @@ def test_same_borrower_beats_later_screening_reasons() -> None:
         "night": Reason.SAME_BORROWER_SAME_DAY}
 
 
-@pytest.mark.xfail(strict=True, raises=ComplianceViolation, reason=(
-    "solver bug: with min_days_between_visits = 0 a visit whose last_visit is the plan day "
-    "itself is routed: a second visit to the borrower that day, against rule 7 (at most one "
-    "visit per borrower per day, hard). screen should treat days_since < max(min_days, 1) as "
-    "visited_too_recently."))
 def test_borrower_visited_today_is_not_visited_again() -> None:
     problem = make([visit("today", 0, last_visit=WORKDAY)], [team("t")],
                    Policy(min_days_between_visits=0))
@@ -840,13 +825,9 @@ def test_borrower_visited_today_is_not_visited_again() -> None:
 
 
 @st.composite
-def days(draw: st.DrawFn, *, known_bugs: bool) -> Problem:
-    """A small random day around Zhengzhou: windows, flags, priorities, repeats, teams, breaks.
-
-    With `known_bugs=False` the day avoids the three solver bugs pinned above: one team (no
-    per-visit team subsets), repeated borrowers only on plain visits, and no last visit today.
-    """
-    n_teams = draw(st.integers(1, 3)) if known_bugs else 1
+def days(draw: st.DrawFn) -> Problem:
+    """A small random day around Zhengzhou: windows, flags, priorities, repeats, teams, breaks."""
+    n_teams = draw(st.integers(1, 3))
     teams = []
     for k in range(n_teams):
         start = draw(st.integers(6 * 60, 10 * 60))
@@ -867,14 +848,14 @@ def days(draw: st.DrawFn, *, known_bugs: bool) -> Problem:
     visits = []
     for i in range(draw(st.integers(1, 10))):
         plain = draw(st.booleans())
-        borrower = f"b{draw(st.integers(0, 3))}" if (known_bugs or plain) else f"u{i}"
+        borrower = f"b{draw(st.integers(0, 3))}"
         win = None
         consent = False
         if not plain and draw(st.booleans()):
             a = draw(st.integers(6 * 60, 23 * 60))
             win = TimeWindow(a * 60, min(24 * 60, a + draw(st.integers(10, 300))) * 60)
             consent = draw(st.booleans())
-        last = draw(st.one_of(st.none(), st.integers(0 if known_bugs else 1, 10)))
+        last = draw(st.one_of(st.none(), st.integers(0, 10)))
         visits.append(Visit(
             f"v{i}", borrower,
             (ZHENGZHOU[0] + draw(st.floats(-0.06, 0.06)),
@@ -890,7 +871,7 @@ def days(draw: st.DrawFn, *, known_bugs: bool) -> Problem:
             visits_last_7d=draw(st.integers(0, 2)), demand=draw(st.integers(0, 3)),
         ))
     policy = Policy(company_window_hard=draw(st.booleans()),
-                    min_days_between_visits=draw(st.integers(0, 3)) if known_bugs else 3)
+                    min_days_between_visits=draw(st.integers(0, 3)))
     day = draw(st.sampled_from([WORKDAY, NATIONAL_DAY, SATURDAY]))
     return make(visits, teams, policy, day)
 
@@ -902,20 +883,12 @@ def solved_day_is_lawful(problem: Problem) -> None:
     assert ids == sorted(v.visit_id for v in problem.visits)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
-@given(days(known_bugs=False))
-def test_solved_days_pass_the_checker(problem: Problem) -> None:
-    solved_day_is_lawful(problem)
-
-
-@pytest.mark.xfail(strict=True, raises=(TypeError, ComplianceViolation), reason=(
-    "the three solver bugs above; the explicit examples hit each of them"))
-@settings(max_examples=25, deadline=None, derandomize=True, report_multiple_bugs=False)
-@given(days(known_bugs=True))
+@settings(max_examples=40, deadline=None, derandomize=True, report_multiple_bugs=False)
+@given(days())
 @example(make([visit("a", 0, pin_team="t2")], [team("t1"), team("t2")]))
 @example(make([visit("day", 0, borrower_id="b"),
                visit("night", 1, borrower_id="b", window=window("22:30", "23:00"))], [team("t")]))
 @example(make([visit("today", 0, last_visit=WORKDAY)], [team("t")],
               Policy(min_days_between_visits=0)))
-def test_solved_days_with_teams_pins_and_repeats_pass_the_checker(problem: Problem) -> None:
+def test_solved_days_pass_the_checker_and_account_for_every_visit(problem: Problem) -> None:
     solved_day_is_lawful(problem)
