@@ -74,12 +74,27 @@ class _Cells:
     native: bool
     header: frozenset[str]
     problems: list[InputProblem] = field(default_factory=list)
+    incomplete: bool = False  # a column this row needs is missing from the file's header
+    positions: list[int] = field(default_factory=list)
+    _order: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.problems or self.incomplete)
 
     def __post_init__(self) -> None:
         self.problems.extend(self.row.problems)
+        self.positions.extend(-1 for _ in self.row.problems)
+        self._order.update({name: i for i, name in enumerate(self.row.headers)})
 
     def bad(self, column: str | None, message: str) -> None:
         self.problems.append(InputProblem(self.row.where(column), message))
+        self.positions.append(-1 if column is None else self._order.get(column, len(self._order)))
+
+    def in_column_order(self) -> list[InputProblem]:
+        """This row's problems left to right, as the user reads the row."""
+        pairs = sorted(zip(self.positions, self.problems, strict=True), key=lambda ip: ip[0])
+        return [p for _, p in pairs]
 
     def raw(self, column: str) -> Cell:
         return self.row.values.get(column)
@@ -100,7 +115,9 @@ class _Cells:
                 self.bad(column, "required, but missing")
             elif column in self.header:
                 self.bad(column, "required, but the cell is empty")
-            return None  # a column missing from the header is reported once, for the file
+            else:  # a column missing from the header is reported once, for the file
+                self.incomplete = True
+            return None
         return self.get(column, convert)
 
     def text(self, column: str) -> str | None:
@@ -129,6 +146,9 @@ class _Cells:
             return None
         if has_lat != has_lon:
             given, missing = (lat_col, lon_col) if has_lat else (lon_col, lat_col)
+            if not self.row.pointer and missing not in self.header:
+                self.incomplete = True  # the column is missing from the header: see the file
+                return None
             self.bad(missing, f"empty, but {given} is given ({self.raw(given)!r}); give both "
                      "or neither")
             return None
@@ -195,7 +215,10 @@ def _visit_draft(c: _Cells) -> _Draft:
     address = c.text("address") or ""
     lat_lon_given = "lat" in c.row.values or "lon" in c.row.values
     if point is None and not lat_lon_given and not address:
-        c.bad("lat", "no coordinates and no address: give lat and lon, or an address")
+        if c.row.pointer or c.header & {"lat", "lon", "address"}:
+            c.bad("lat", "no coordinates and no address: give lat and lon, or an address")
+        else:
+            c.incomplete = True  # the header has none of these columns: see the file
     crs = c.get("crs", lambda r: cells.as_choice(r, CRS_VALUES, "coordinate system")) or "wgs84"
     window, window_ok = c.window("window_start", "window_end")
     consent_out_of_hours = c.flag("consent_out_of_hours")
@@ -225,7 +248,7 @@ def _visit_draft(c: _Cells) -> _Draft:
         kwargs["location"] = None
         kwargs["location_quality"] = LocationQuality.UNKNOWN
     return _Draft(c.row, visit_id or None, kwargs, {"location": point} if point else {}, crs,
-                  not c.problems)
+                  c.ok)
 
 
 def _team_draft(c: _Cells) -> _Draft:
@@ -280,7 +303,7 @@ def _team_draft(c: _Cells) -> _Draft:
         "capacity": c.integer("capacity", 0, MAX_LOAD),
         "prefectures": frozenset(prefectures),
     }
-    return _Draft(c.row, team_id or None, kwargs, points, crs, not c.problems)
+    return _Draft(c.row, team_id or None, kwargs, points, crs, c.ok)
 
 
 # -- per file -------------------------------------------------------------------------------
@@ -326,7 +349,7 @@ def _read_rows(table: Table, columns: tuple[Column, ...], draft: Callable[[_Cell
             drafts.append(_Draft(row, None, {}, {}, "wgs84", ok=False))
         else:
             drafts.append(draft(c))
-        problems += [(i, p) for p in c.problems]
+        problems += [(i, p) for p in c.in_column_order()]
     return problems, drafts
 
 
