@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import problems_of
+
 from routeplan.io.readers import read_teams, read_visits
 from routeplan.model.clock import TimeWindow
 from routeplan.model.team import Mode
@@ -28,10 +29,13 @@ def test_full_row_reads_into_a_team(write: Write) -> None:
         "电动车,郑州市；410200\n"
     ))
     (t,) = read_teams(path)
-    assert t.team_id == "T1" and t.members == ("C1", "C2", "C3")
-    assert t.start == (113.62, 34.75) and t.end == (113.70, 34.80)
+    assert t.team_id == "T1"
+    assert t.members == ("C1", "C2", "C3")
+    assert t.start == (113.62, 34.75)
+    assert t.end == (113.70, 34.80)
     assert t.shift == TimeWindow(8 * 3600 + 1800, 17 * 3600 + 1800)
-    assert t.break_window == TimeWindow(11 * 3600 + 1800, 13 * 3600) and t.break_s == 45 * 60
+    assert t.break_window == TimeWindow(11 * 3600 + 1800, 13 * 3600)
+    assert t.break_s == 45 * 60
     assert t.skills == frozenset({"豫语", "法务"})
     assert (t.max_visits, t.mode) == (9, Mode.EBIKE)
     assert t.prefectures == frozenset({410100, 410200})
@@ -39,7 +43,8 @@ def test_full_row_reads_into_a_team(write: Write) -> None:
 
 def test_team_without_end_point_ends_at_its_start(write: Write) -> None:
     (t,) = read_teams(write("teams.csv", HEADER + "T1,C1;C2,34.75,113.62,09:00,18:00\n"))
-    assert t.end is None and t.end_point == t.start == (113.62, 34.75)
+    assert t.end is None
+    assert t.end_point == t.start == (113.62, 34.75)
     assert (t.mode, t.break_s, t.max_visits, t.prefectures) == (Mode.CAR, 0, None, frozenset())
 
 

@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import problems_of
+
 from routeplan.io.readers import read_visits
 from routeplan.model.clock import TimeWindow
 from routeplan.model.visit import LocationQuality, Place
@@ -32,33 +32,42 @@ def test_full_row_reads_into_a_visit(write: Write) -> None:
         "2026-11-20,1\n"
     ))
     (v,) = read_visits(path)
-    assert v.visit_id == "V1" and v.borrower_id == "B1"
+    assert v.visit_id == "V1"
+    assert v.borrower_id == "B1"
     assert v.location == (113.6254, 34.7466)
     assert v.address == "郑州市金水区"
     assert v.service_s == 25 * 60
     assert v.priority == 80
     assert v.window == TimeWindow(9 * 3600 + 1800, 11 * 3600)
-    assert v.place is Place.WORKPLACE and v.workplace_consent
-    assert not v.consent_out_of_hours and v.must_visit and not v.do_not_visit
+    assert v.place is Place.WORKPLACE
+    assert v.workplace_consent
+    assert not v.consent_out_of_hours
+    assert v.must_visit
+    assert not v.do_not_visit
     assert (v.skill, v.pin_team) == ("豫语", "T2")
-    assert v.last_visit == date(2026, 11, 20) and v.visits_last_7d == 1
+    assert v.last_visit == date(2026, 11, 20)
+    assert v.visits_last_7d == 1
     assert v.location_quality is LocationQuality.EXACT
 
 
 def test_optional_columns_may_be_absent_and_take_defaults(write: Write) -> None:
     (v,) = read_visits(write("visits.csv", "visit_id,borrower_id,lat,lon\nV1,B1,34.7,113.6\n"))
     assert (v.priority, v.service_s, v.window, v.place) == (10, None, None, Place.HOME)
-    assert not (v.must_visit or v.do_not_visit or v.consent_out_of_hours)
+    assert not (v.must_visit)
+    assert not (v.do_not_visit)
+    assert not (v.consent_out_of_hours)
 
 
 def test_address_without_coordinates_is_kept_for_geocoding(write: Write) -> None:
     (v,) = read_visits(write("visits.csv", "visit_id,borrower_id,address\nV1,B1,郑州市二七区\n"))
-    assert v.location is None and v.address == "郑州市二七区"
+    assert v.location is None
+    assert v.address == "郑州市二七区"
     assert v.location_quality is LocationQuality.UNKNOWN
 
 
 def test_utf8_bom_is_read(write: Write) -> None:
-    path = write("visits.csv", b"\xef\xbb\xbf" + b"visit_id,borrower_id,lat,lon\nV1,B1,34.7,113.6\n")
+    path = write("visits.csv",
+                 b"\xef\xbb\xbf" + b"visit_id,borrower_id,lat,lon\nV1,B1,34.7,113.6\n")
     assert [v.visit_id for v in read_visits(path)] == ["V1"]
 
 

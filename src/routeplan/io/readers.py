@@ -89,10 +89,10 @@ class _Cells:
 
     def bad(self, column: str | None, message: str) -> None:
         self.problems.append(InputProblem(self.row.where(column), message))
-        self.positions.append(-1 if column is None else self._order.get(column, len(self._order)))
+        self.positions.append(-1 if column is None else self._order.get(column, -1))
 
     def in_column_order(self) -> list[InputProblem]:
-        """This row's problems left to right, as the user reads the row."""
+        """The row's problems left to right, as the user reads the row."""
         pairs = sorted(zip(self.positions, self.problems, strict=True), key=lambda ip: ip[0])
         return [p for _, p in pairs]
 
