@@ -7,6 +7,7 @@ from pathlib import Path
 
 from conftest import problems_of
 
+from routeplan.geo.crs import to_wgs84
 from routeplan.io.readers import read_teams, read_visits
 from routeplan.model.clock import TimeWindow
 from routeplan.model.team import Mode
@@ -113,3 +114,11 @@ def test_missing_columns_and_a_teams_file_given_as_visits(write: Write) -> None:
         "teams.csv: missing required column borrower_id (客户编号)",
         "teams.csv: missing columns: lat and lon (纬度, 经度), or address (地址)",
     ]
+
+
+def test_team_points_follow_the_row_crs(write: Write) -> None:
+    path = write("teams.csv", HEADER.strip() + ",end_lat,end_lon,crs\n"
+                 "T1,C1;C2,34.75,113.62,09:00,18:00,34.80,113.70,gcj02\n")
+    (t,) = read_teams(path)
+    assert t.start == to_wgs84(113.62, 34.75, "gcj02")
+    assert t.end == to_wgs84(113.70, 34.80, "gcj02")

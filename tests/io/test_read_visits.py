@@ -6,12 +6,13 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import pytest
 from conftest import problems_of
 
+from routeplan.geo.crs import Crs, to_wgs84
 from routeplan.io.readers import read_visits
 from routeplan.model.clock import TimeWindow
 from routeplan.model.visit import LocationQuality, Place
+from routeplan.travel.haversine import great_circle_m
 
 type Write = Callable[[str, str | bytes], Path]
 
@@ -179,11 +180,14 @@ def test_header_only_file_is_an_error(write: Write) -> None:
         "visits.csv: the header has no visits rows under it"]
 
 
-def test_gcj02_points_are_converted_to_wgs84(write: Write) -> None:
-    crs = pytest.importorskip("routeplan.geo.crs",
-                              reason="TODO: needs routeplan.geo.crs from branch geo")
-    path = write("visits.csv", "visit_id,borrower_id,lat,lon,crs\nV1,B1,34.7466,113.6254,gcj02\n")
-    (v,) = read_visits(path)
-    lons, lats = crs.to_wgs84([113.6254], [34.7466], "gcj02")
-    assert v.location == (float(lons[0]), float(lats[0]))
-    assert v.location != (113.6254, 34.7466)
+def test_gcj02_and_bd09_points_are_converted_to_wgs84(write: Write) -> None:
+    path = write("visits.csv", "visit_id,borrower_id,lat,lon,crs\n"
+                 "V1,B1,34.7466,113.6254,gcj02\nV2,B2,34.7466,113.6254,百度\n"
+                 "V3,B3,34.7466,113.6254,\n")
+    v1, v2, v3 = read_visits(path)
+    assert v1.location == to_wgs84(113.6254, 34.7466, Crs.GCJ02)
+    assert v2.location == to_wgs84(113.6254, 34.7466, Crs.BD09)
+    assert v3.location == (113.6254, 34.7466)
+    assert v1.location is not None
+    shift_m = float(great_circle_m([v1.location], [(113.6254, 34.7466)])[0, 0])
+    assert 200 < shift_m < 1000, "GCJ-02 is a few hundred metres off WGS-84 in Henan"

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from routeplan.geo.crs import Crs
 from routeplan.model.team import Mode
 from routeplan.model.visit import Place
 
@@ -104,11 +105,12 @@ MODE_VALUES: Mapping[str, Mode] = {
     "walk": Mode.WALK, "步行": Mode.WALK,
 }
 
-#: Accepted spellings of `crs` (case-insensitive) -> wgs84 | gcj02 | bd09.
-CRS_VALUES: Mapping[str, str] = {
-    "wgs84": "wgs84", "wgs-84": "wgs84", "gps": "wgs84",
-    "gcj02": "gcj02", "gcj-02": "gcj02", "高德": "gcj02", "腾讯": "gcj02",
-    "bd09": "bd09", "bd-09": "bd09", "百度": "bd09",
+#: Accepted spellings of `crs` (case-insensitive).
+CRS_VALUES: Mapping[str, Crs] = {
+    "wgs84": Crs.WGS84, "wgs-84": Crs.WGS84, "epsg:4326": Crs.WGS84, "gps": Crs.WGS84,
+    "gcj02": Crs.GCJ02, "gcj-02": Crs.GCJ02, "amap": Crs.GCJ02, "高德": Crs.GCJ02,
+    "腾讯": Crs.GCJ02,
+    "bd09": Crs.BD09, "bd-09": Crs.BD09, "bd09ll": Crs.BD09, "baidu": Crs.BD09, "百度": Crs.BD09,
 }
 
 #: Separators of a list cell in CSV and Excel (`members`, `skills`, `prefectures`).

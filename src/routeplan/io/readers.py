@@ -7,7 +7,6 @@ converted to WGS-84 here, at the edge, according to each row's `crs`.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +14,10 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from routeplan.errors import InputProblem, InvalidInput
+from routeplan.geo.crs import Crs, to_wgs84
 from routeplan.geo.prefectures import prefecture
 from routeplan.io import cells
 from routeplan.io.cells import CellError
@@ -201,7 +203,7 @@ class _Draft:
     key: str | None
     kwargs: dict[str, Any]
     points: dict[str, LonLat]
-    crs: str
+    crs: Crs
     ok: bool
 
 
@@ -219,7 +221,7 @@ def _visit_draft(c: _Cells) -> _Draft:
             c.bad("lat", "no coordinates and no address: give lat and lon, or an address")
         else:
             c.incomplete = True  # the header has none of these columns: see the file
-    crs = c.get("crs", lambda r: cells.as_choice(r, CRS_VALUES, "coordinate system")) or "wgs84"
+    crs = c.get("crs", lambda r: cells.as_choice(r, CRS_VALUES, "coordinate system")) or Crs.WGS84
     window, window_ok = c.window("window_start", "window_end")
     consent_out_of_hours = c.flag("consent_out_of_hours")
     if consent_out_of_hours and window is None and window_ok:
@@ -263,7 +265,7 @@ def _team_draft(c: _Cells) -> _Draft:
                   f"a field visit needs at least {LEGAL_MIN_TEAM_SIZE} (COMPLIANCE rule 3)")
     start = c.point("start_lat", "start_lon", required=True)
     end = c.point("end_lat", "end_lon", required=False)
-    crs = c.get("crs", lambda r: cells.as_choice(r, CRS_VALUES, "coordinate system")) or "wgs84"
+    crs = c.get("crs", lambda r: cells.as_choice(r, CRS_VALUES, "coordinate system")) or Crs.WGS84
     shift_start = c.required("shift_start", cells.as_time)
     shift_end = c.required("shift_end", cells.as_time)
     shift = None
@@ -346,7 +348,7 @@ def _read_rows(table: Table, columns: tuple[Column, ...], draft: Callable[[_Cell
     for i, row in enumerate(table.rows):
         c = _Cells(row, native, table.columns)
         if row.problems and not row.values:  # not a record at all (e.g. a JSON string)
-            drafts.append(_Draft(row, None, {}, {}, "wgs84", ok=False))
+            drafts.append(_Draft(row, None, {}, {}, Crs.WGS84, ok=False))
         else:
             drafts.append(draft(c))
         problems += [(i, p) for p in c.in_column_order()]
@@ -387,7 +389,7 @@ def _label(row: Row) -> str:
 
 def _finish[T](drafts: list[_Draft], problems: _Problems, make: Callable[..., T]) -> list[T]:
     """Convert points to WGS-84, build the domain values, and raise every problem at once."""
-    converted = _to_wgs84(drafts, problems)
+    converted = _to_wgs84(drafts)
     out: list[T] = []
     for i, (d, points) in enumerate(zip(drafts, converted, strict=True)):
         if not d.ok:
@@ -412,24 +414,14 @@ def _locate(row: Row, problem: InputProblem) -> InputProblem:
     return InputProblem(row.where(m.group(1)), m.group(2))
 
 
-def _to_wgs84(drafts: list[_Draft], problems: _Problems) -> list[dict[str, LonLat]]:
-    """Each draft's points in WGS-84, converted in one call per coordinate system."""
+def _to_wgs84(drafts: list[_Draft]) -> list[dict[str, LonLat]]:
+    """Each draft's points in WGS-84, converted in one vectorised call per coordinate system."""
     out = [dict(d.points) for d in drafts]
-    for crs in sorted({d.crs for d in drafts if d.points} - {"wgs84"}):
+    for crs in sorted({d.crs for d in drafts if d.points} - {Crs.WGS84}):
         keys = [(i, name) for i, d in enumerate(drafts) if d.crs == crs for name in d.points]
-        try:
-            convert = importlib.import_module("routeplan.geo.crs").to_wgs84
-        except (ImportError, AttributeError):
-            # TODO(geo): routeplan.geo.crs lands on branch `geo`; until then only WGS-84 reads.
-            for i in sorted({i for i, _ in keys}):
-                drafts[i].ok = False
-                problems.append((i, InputProblem(drafts[i].row.where("crs"),
-                                                 f"{crs} coordinates cannot be converted in "
-                                                 "this build yet")))
-            continue
-        lons = [drafts[i].points[name][0] for i, name in keys]
-        lats = [drafts[i].points[name][1] for i, name in keys]
-        new_lons, new_lats = convert(lons, lats, crs)
-        for (i, name), lon, lat in zip(keys, new_lons, new_lats, strict=True):
-            out[i][name] = (float(lon), float(lat))
+        lons = np.array([drafts[i].points[name][0] for i, name in keys], dtype=np.float64)
+        lats = np.array([drafts[i].points[name][1] for i, name in keys], dtype=np.float64)
+        new_lons, new_lats = to_wgs84(lons, lats, crs)
+        for (i, name), lon, lat in zip(keys, new_lons.tolist(), new_lats.tolist(), strict=True):
+            out[i][name] = (lon, lat)
     return out
