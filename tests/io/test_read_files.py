@@ -92,3 +92,15 @@ def test_chinese_mapping_has_the_documented_headers() -> None:
     assert CHINESE_HEADERS["visits"]["近7天外访次数"] == "visits_last_7d"
     assert CHINESE_HEADERS["teams"]["负责地市"] == "prefectures"
     assert CHINESE_HEADERS["teams"]["休息时长(分钟)"] == "break_min"
+
+
+def test_public_surface_of_routeplan_io() -> None:
+    import routeplan.io
+
+    assert sorted(routeplan.io.__all__) == [
+        "CHINESE_HEADERS", "TEAM_COLUMNS", "VISIT_COLUMNS", "columns_markdown",
+        "plan_from_dict", "plan_to_csv", "plan_to_dict", "plan_to_geojson", "plan_to_json",
+        "read_plan", "read_teams", "read_visits", "teams_from_records", "visits_from_records",
+        "write_atomic", "write_plan",
+    ]
+    assert all(hasattr(routeplan.io, name) for name in routeplan.io.__all__)

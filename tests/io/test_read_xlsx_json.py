@@ -71,7 +71,7 @@ def test_teams_sheet_with_chinese_values(tmp_path: Path) -> None:
 
 def test_errors_name_sheet_row_and_column(tmp_path: Path) -> None:
     path = workbook(tmp_path / "visits.xlsx", {"外访": [
-        ["备注"],  # a title row above the header is not supported: it becomes the header
+        ["备注"],  # the first sheet is not the one asked for
     ], "Sheet2": [
         [], ["案件编号", "客户编号", "纬度", "经度", "可访开始", "可访结束"],
         ["V1", "B1", 34.7, 113.6, "25:00", "26:00"],
