@@ -71,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     _solve_options(d, default_time_limit=10.0)
     d.set_defaults(handler=_cmd_demo)
 
+    sy = sub.add_parser("synth", help="write a synthetic day's visits.csv and teams.csv")
+    sy.add_argument("--prefecture", action="append",
+                    help="name or adcode; repeat for several (default: all of Henan)")
+    sy.add_argument("--visits", type=int, default=300)
+    sy.add_argument("--teams", type=int, default=20)
+    sy.add_argument("--seed", type=int, default=0)
+    sy.add_argument("--date", type=_iso_date, default=date(2026, 12, 1))
+    sy.add_argument("--out", type=Path, required=True)
+    sy.set_defaults(handler=_cmd_synth)
+
     c = sub.add_parser("check", help="re-run the compliance checker on a written plan")
     c.add_argument("--visits", type=Path, required=True)
     c.add_argument("--teams", type=Path, required=True)
@@ -180,6 +190,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _solve_and_write(problem, args)
 
 
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from routeplan.build import default_locator
+    from routeplan.io.day_writers import write_day_csv
+    from routeplan.synth import synth_day
+
+    if not 1 <= args.visits <= 100_000 or not 1 <= args.teams <= 5_000:
+        raise InvalidInput(f"--visits {args.visits} / --teams {args.teams}: out of range")
+    day = synth_day(prefectures=args.prefecture, visits=args.visits, teams=args.teams,
+                    seed=args.seed, day=args.date, locator=default_locator())
+    for path in write_day_csv(day.visits, day.teams, args.out):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
     from routeplan.io.plan_json import write_plan
     from routeplan.solver import SolveOptions, solve
@@ -260,7 +284,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise InvalidInput(f"{args.plan}: plan file not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{args.plan}: not a plan JSON file ({exc})") from None
-    plan = plan_from_dict(data)
+    plan = plan_from_dict(data, source=str(args.plan))
     policy = Policy.from_toml(args.policy) if args.policy else plan.policy
     problem = build_problem(plan.day, read_visits(args.visits), read_teams(args.teams), policy)
     violations = check(problem, plan)
@@ -274,29 +298,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_policy_init(args: argparse.Namespace) -> int:
+    from routeplan.io.atomic import write_atomic
     from routeplan.model.policy import Policy
 
     if args.file.exists() and not args.force:
         raise InvalidInput(f"{args.file}: exists already (use --force to overwrite)")
-    _write_atomic(args.file, Policy().to_toml())
+    write_atomic(args.file, Policy().to_toml())
     print(f"wrote {args.file}")
     return EXIT_OK
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, then rename: never a half-written file."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import problems_of
-
 from routeplan.io.columns import CHINESE_HEADERS, columns_markdown
 from routeplan.io.readers import read_teams, read_visits
 
