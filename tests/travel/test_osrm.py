@@ -148,3 +148,14 @@ def test_walking_ignores_the_one_way(embedded: OsrmEmbedded, grid: GridNetwork) 
     m = embedded.matrices([west, east], Mode.WALK)
     assert m.distances[1, 0] == pytest.approx(4 * grid.spacing_m, rel=0.03)
     assert m.durations[1, 0] > 4 * grid.spacing_m / (7 / 3.6)
+
+
+def test_island_street_is_snapped_but_unreachable(engine: Engine, grid: GridNetwork) -> None:
+    """A point on a street no road leads to is placed, yet no route joins it to the grid."""
+    a, b = grid.island()
+    on_island = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    m = engine.matrices([grid.at(3.5, 2), on_island], Mode.CAR)
+    assert m.snapped == (True, True)
+    assert m.durations[0, 1] == UNREACHABLE
+    assert m.durations[1, 0] == UNREACHABLE
+    assert m.distances[0, 1] == UNREACHABLE

@@ -12,11 +12,12 @@ Both sources answer the TravelMatrix Protocol for the modes they have a road gra
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,10 @@ class _OsrmSource(ABC):
 
     # -- the Protocol -----------------------------------------------------------------------
 
+    def _session(self) -> contextlib.AbstractContextManager[object]:
+        """Held open around one matrices() or geometry() call (the server's connections)."""
+        return contextlib.nullcontext()
+
     def _check_mode(self, mode: Mode) -> None:
         if mode not in self.modes:
             raise RoutingError(f"{self.name}: no road graph for mode {mode.value} "
@@ -114,15 +119,16 @@ class _OsrmSource(ABC):
         dur = np.full((n, n), np.nan)
         dist = np.full((n, n), np.nan)
         snap = np.full(n, np.inf)
-        while True:
-            block = n if self._table_limit is None else min(n, self._table_limit)
-            try:
-                self._fill(points, mode, block, dur=dur, dist=dist, snap=snap)
-                break
-            except _TooBigError:
-                if block <= 2:
-                    raise RoutingError(f"{self.name}: refuses even a 2x2 table") from None
-                self._table_limit = block // 2
+        with self._session():
+            while True:
+                block = n if self._table_limit is None else min(n, self._table_limit)
+                try:
+                    self._fill(points, mode, block, dur=dur, dist=dist, snap=snap)
+                    break
+                except _TooBigError:
+                    if block <= 2:
+                        raise RoutingError(f"{self.name}: refuses even a 2x2 table") from None
+                    self._table_limit = block // 2
         snapped = snap <= self.max_snap_m
         durations, distances = _to_int(dur), _to_int(dist)
         off = ~snapped
@@ -140,7 +146,11 @@ class _OsrmSource(ABC):
             rows = list(range(a, min(n, a + block)))
             for b in starts:
                 cols = list(range(b, min(n, b + block)))
-                if a == b:
+                if a == b and len(rows) == 1:  # OSRM wants two coordinates at least
+                    t = self._table(mode, [points[a], points[a]], [0], [1])
+                    t = _Table(np.zeros((1, 1)), np.zeros((1, 1)), t.source_snap_m,
+                               t.destination_snap_m)
+                elif a == b:
                     t = self._table(mode, [points[i] for i in rows], None, None)
                 else:
                     coords = [points[i] for i in rows] + [points[j] for j in cols]
@@ -159,6 +169,10 @@ class _OsrmSource(ABC):
         pts = list(points)
         if len(pts) < 2:
             return pts
+        with self._session():
+            return self._geometry(pts, mode)
+
+    def _geometry(self, pts: list[LonLat], mode: Mode) -> list[LonLat]:
         whole = self._route_chunked(mode, pts)
         if whole is not None and max(whole.snap_m) <= self.max_snap_m:
             return whole.line
@@ -303,16 +317,14 @@ class OsrmServer(_OsrmSource):
     server's `--max-table-size`, 100 by default); a server that still answers TooBig gets
     smaller blocks. Each request times out after `timeout_s`; connection errors, timeouts and
     HTTP 429/5xx are tried `retries` more times, waiting `backoff_s`, 2x, 4x... in between.
-    Tests pass an `httpx` transport to talk to a fake server.
+    Connections are opened per matrices()/geometry() call and closed after it, so an instance
+    holds no sockets between calls and needs no closing.
     """
 
     def __init__(self, base_url: str, *, modes: Iterable[Mode] = (Mode.CAR,),
                  max_snap_m: float = 500, max_table_size: int = 100,
                  max_route_size: int = 500, timeout_s: float = 30.0, retries: int = 2,
-                 backoff_s: float = 0.5, transport: Any = None,
-                 profiles: Mapping[Mode, str] | None = None) -> None:
-        import httpx
-
+                 backoff_s: float = 0.5, profiles: Mapping[Mode, str] | None = None) -> None:
         super().__init__(max_snap_m=max_snap_m, table_limit=max_table_size,
                          route_limit=max_route_size)
         if not base_url.startswith(("http://", "https://")):
@@ -324,8 +336,8 @@ class OsrmServer(_OsrmSource):
         self._profiles = {**URL_PROFILE, **(profiles or {})}
         self.retries = retries
         self.backoff_s = backoff_s
-        self._client = httpx.Client(timeout=timeout_s, transport=transport,
-                                    headers={"User-Agent": "routeplan"})
+        self.timeout_s = timeout_s
+        self._local = threading.local()
 
     @property
     def name(self) -> str:
@@ -338,9 +350,19 @@ class OsrmServer(_OsrmSource):
     def cache_id(self, mode: Mode) -> str:
         return f"osrm-server:{self.base_url}/{self._profiles[mode]}:snap{self.max_snap_m:g}"
 
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._client.close()
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[object]:
+        import httpx
+
+        if getattr(self._local, "client", None) is not None:  # already inside a call
+            yield self._local.client
+            return
+        with httpx.Client(timeout=self.timeout_s, headers={"User-Agent": "routeplan"}) as c:
+            self._local.client = c
+            try:
+                yield c
+            finally:
+                self._local.client = None
 
     def _get(self, service: str, mode: Mode, coords: Sequence[LonLat],
              query: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
@@ -355,7 +377,7 @@ class OsrmServer(_OsrmSource):
         while True:
             failure: str
             try:
-                resp = self._client.get(url)
+                resp = self._local.client.get(url)
             except httpx.TimeoutException as exc:
                 failure = f"timed out ({type(exc).__name__})"
             except httpx.TransportError as exc:

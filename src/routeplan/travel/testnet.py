@@ -4,7 +4,8 @@ The network is a grid of streets split by an east-west river that exactly one br
 so road travel differs from straight lines where it matters: two points facing each other across
 the river are a few hundred metres apart but a long drive apart. Every fourth street is a
 `primary` road (maxspeed 60), the others are `residential` (maxspeed 30); one residential row is
-one-way eastbound. Coordinates are WGS-84 (lon, lat); the grid spacing is in metres.
+one-way eastbound. East of the grid lies an island: a short street no road leads to. Coordinates
+are WGS-84 (lon, lat); the grid spacing is in metres.
 
 Writing the file needs `osmium` (the `roads` extra); nothing else here does.
 """
@@ -78,6 +79,10 @@ class GridNetwork:
         """Rows and columns whose index is a multiple of 4 are primary roads."""
         return index % 4 == 0
 
+    def island(self) -> tuple[LonLat, LonLat]:
+        """Both ends of the street no road leads to (two grid spacings east of the grid)."""
+        return self.at(self.nx + 1, 1), self.at(self.nx + 1, 2)
+
     def offroad(self, metres: float = 3000.0) -> LonLat:
         """A point `metres` south of the south-west corner: far from any road."""
         return (self.origin[0], self.origin[1] - metres / _M_PER_DEG_LAT)
@@ -116,13 +121,19 @@ class GridNetwork:
                 ways.append(([nid[i, r], nid[i, r + 1]],
                              tags | {"bridge": "yes", "layer": "1", "name": "Bridge"}))
 
-        river_first = len(nid) + 1
-        west, east = self.at(-2, r + 0.5), self.at(self.nx + 1, r + 0.5)
+        island_first = len(nid) + 1
+        ways.append(([island_first, island_first + 1],
+                     {"highway": "residential", "maxspeed": "30", "name": "Island"}))
+        river_first = island_first + 2
+        west, east = self.at(-2, r + 0.5), self.at(self.nx + 2, r + 0.5)
         path.parent.mkdir(parents=True, exist_ok=True)
         with osmium.SimpleWriter(str(path), overwrite=True) as writer:
             for (i, j), ident in sorted(nid.items(), key=lambda kv: kv[1]):
                 writer.add_node(osmium.osm.mutable.Node(
                     id=ident, location=self.node(i, j), version=1, tags={}))
+            for k, point in enumerate(self.island()):
+                writer.add_node(osmium.osm.mutable.Node(id=island_first + k, location=point,
+                                                        version=1, tags={}))
             writer.add_node(osmium.osm.mutable.Node(id=river_first, location=west, version=1,
                                                     tags={}))
             writer.add_node(osmium.osm.mutable.Node(id=river_first + 1, location=east, version=1,
