@@ -83,3 +83,25 @@ def test_broken_osm_fails_without_leaving_a_graph(tmp_path: Path) -> None:
         build_roads(bad, tmp_path / "out", threads=1)
     assert built_profiles(tmp_path / "out") == ()
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_routed_needs_a_built_graph(tmp_path: Path) -> None:
+    """Starting a server on a folder without the profile's graph says what to run."""
+    from routeplan.travel.roads import routed
+
+    with pytest.raises(RoutingError, match="roads build"), routed(tmp_path, "car"):
+        pass
+
+
+def test_routed_reports_a_server_that_dies(tmp_path: Path, roads_dir: Path) -> None:
+    """A graph osrm-routed cannot load: the error says it exited, with its last words."""
+    import shutil
+
+    from routeplan.travel.roads import graph_path, routed
+
+    broken = tmp_path / "broken"
+    shutil.copytree(roads_dir / "car", broken / "car")
+    base = graph_path(broken, "car")
+    base.with_name(base.name + ".mldgr").write_bytes(b"garbage")
+    with pytest.raises(RoutingError, match="exited with"), routed(broken, "car"):
+        pass

@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -275,42 +276,39 @@ def routed(roads_dir: Path, profile: str = "car", *, port: int | None = None,
            "--max-table-size", str(max_table_size), str(graph_path(roads_dir, profile))]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server = RoutedServer(f"http://{host}:{port}", proc)
+    ready = threading.Event()
+    log: list[str] = []
+    # Read its log in a thread: it says when it listens, and a full pipe would block it.
+    threading.Thread(target=_watch, args=(proc, ready, log), daemon=True).start()
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + ready_timeout_s
-        for line in proc.stdout:  # the server says when it listens
-            if "running and waiting for requests" in line:
-                break
-            if time.monotonic() > deadline:
-                raise RoutingError(f"osrm-routed on {host}:{port} not ready in "
-                                   f"{ready_timeout_s:g} s")
-        else:
-            raise RoutingError(f"osrm-routed on {host}:{port} exited with {proc.wait()}")
-        # Keep draining its log so the pipe never fills and blocks the server.
-        drain = _Drain(proc)
-        drain.start()
+        ready.wait(ready_timeout_s)
+        if not any(_READY in line for line in log):
+            try:
+                state = f"exited with {proc.wait(timeout=5)}"
+            except subprocess.TimeoutExpired:
+                state = f"not ready in {ready_timeout_s:g} s"
+            raise RoutingError(f"osrm-routed on {host}:{port} {state}: "
+                               + " | ".join(log[-3:]))
         yield server
     finally:
         server.stop()
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
-class _Drain:
-    """Reads a child's output in a daemon thread and throws it away."""
+_READY = "running and waiting for requests"
 
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        import threading
 
-        self._thread = threading.Thread(target=self._run, args=(proc,), daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    @staticmethod
-    def _run(proc: subprocess.Popen[str]) -> None:
+def _watch(proc: subprocess.Popen[str], ready: threading.Event, log: list[str]) -> None:
+    """Collect a server's log lines; set `ready` when it listens or its output ends."""
+    try:
         if proc.stdout is None:
             return
-        with contextlib.suppress(ValueError, OSError):
-            for _ in proc.stdout:
-                pass
+        with contextlib.suppress(ValueError, OSError), proc.stdout:
+            for line in proc.stdout:
+                if ready.is_set():
+                    continue  # listening: its request log is not kept
+                log.append(line.strip())
+                del log[:-20]
+                if _READY in line:
+                    ready.set()
+    finally:
+        ready.set()
