@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -45,6 +47,8 @@ def main() -> None:
     ap.add_argument("--server-table-size", type=int, default=100,
                     help="osrm-routed --max-table-size (its default is 100)")
     args = ap.parse_args()
+    # A killed benchmark still stops its osrm-routed (the context manager's exit runs).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     grid = GridNetwork(nx=args.grid, ny=args.grid, spacing_m=args.spacing,
                        bridge_col=args.grid - 2)
