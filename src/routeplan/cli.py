@@ -59,8 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, type=_iso_date, help="the day to plan, YYYY-MM-DD")
     p.add_argument("--out", type=Path, required=True, help="folder for plan.json and routes")
     _solve_options(p)
-    p.add_argument("--roads", type=Path, help="road graph folder built by 'routeplan roads build'")
+    p.add_argument("--roads", type=Path,
+                   help="road graph folder built by 'routeplan roads build' "
+                        "(default: $ROUTEPLAN_ROADS; $ROUTEPLAN_OSRM_URL for an OSRM server)")
     p.set_defaults(handler=_cmd_plan)
+
+    rd = sub.add_parser("roads", help="road networks for travel times (OSRM)")
+    rd_sub = rd.add_subparsers(dest="roads_command", required=True, metavar="ACTION")
+    rb = rd_sub.add_parser("build", help="prepare OSRM graphs (MLD) from an OSM extract")
+    rb.add_argument("file", type=Path, help="an OSM extract (.osm, .osm.pbf)")
+    rb.add_argument("--out", type=Path, required=True, help="folder for the graphs")
+    rb.add_argument("--profile", action="append", choices=("car", "bicycle", "foot"),
+                    help="profile to build, repeatable (default car)")
+    rb.set_defaults(handler=_cmd_roads_build)
 
     d = sub.add_parser("demo", help="plan a synthetic day and print its summary")
     d.add_argument("--prefecture", default="410100", help="name or adcode (default 郑州市)")
@@ -164,15 +175,31 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _travel(policy: Policy, roads: Path | None) -> TravelMatrix | None:
-    if roads is None:
+    """The travel source: --roads, else $ROUTEPLAN_ROADS / $ROUTEPLAN_OSRM_URL, else haversine."""
+    import os
+
+    from routeplan.travel.provider import make_travel
+
+    roads = roads or (Path(os.environ["ROUTEPLAN_ROADS"]) if os.environ.get("ROUTEPLAN_ROADS")
+                      else None)
+    url = os.environ.get("ROUTEPLAN_OSRM_URL") or None
+    if roads is None and url is None:
         return None
-    try:
-        from routeplan.travel.provider import make_travel
-    except ImportError as exc:  # pragma: no cover - road extra not installed
-        raise RoutingError("road travel needs the 'roads' extra: pip install 'routeplan[roads]'"
-                           ) from exc
-    source: TravelMatrix = make_travel(policy, roads_dir=roads)
+    source: TravelMatrix = make_travel(policy, roads_dir=roads, osrm_url=url)
     return source
+
+
+def _cmd_roads_build(args: argparse.Namespace) -> int:
+    try:
+        from routeplan.travel.roads import build_roads
+    except ImportError as exc:  # the road engine is an optional extra
+        raise RoutingError("road graphs need the 'roads' extra: pip install 'routeplan[roads]'"
+                           ) from exc
+    if not args.file.is_file():
+        raise InvalidInput(f"{args.file}: OSM extract not found")
+    report = build_roads(args.file, args.out, tuple(args.profile or ("car",)))
+    print(report.summary())
+    return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
