@@ -1,0 +1,1 @@
+"""Input and output adapters: visits and teams from CSV, Excel and JSON; plans to files."""
