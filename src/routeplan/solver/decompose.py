@@ -132,7 +132,7 @@ def partition(problem: Problem, *, max_part: int = 350, seed: int = 0) -> list[P
 
 def _clusters(problem: Problem, vs: list[int], ts: list[int], k: int, seed: int,
               lead: dict[str, int]) -> list[Part]:
-    """k geographic clusters of visits, each with a share of the teams nearest to it."""
+    """K geographic clusters of visits, each with a share of the teams nearest to it."""
     k = min(k, len(ts))
     located = [i for i in vs if problem.visits[i].location is not None]
     xy = np.array([problem.visits[i].location for i in located], dtype=float)
@@ -157,7 +157,8 @@ def _clusters(problem: Problem, vs: list[int], ts: list[int], k: int, seed: int,
     while sum(quota) > len(ts):
         quota[int(np.argmax(quota))] -= 1
     while sum(quota) < len(ts):
-        quota[int(np.argmin([q / max(1, len(m)) for q, m in zip(quota, members, strict=True)]))] += 1
+        need = [q / max(1, len(m)) for q, m in zip(quota, members, strict=True)]
+        quota[int(np.argmin(need))] += 1
     start = np.array([problem.teams[t].start for t in ts], dtype=float) * np.array([scale, 1.0])
     free = set(range(len(ts)))
     crew: list[list[int]] = [[] for _ in range(k)]

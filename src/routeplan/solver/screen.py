@@ -123,7 +123,8 @@ def _first_reason(problem: Problem, i: int, v: Visit,
     if v.place is Place.WORKPLACE and not v.workplace_consent:
         return reasons.workplace_without_consent()
     days_since = (problem.day - v.last_visit).days if v.last_visit is not None else None
-    if ((days_since is not None and days_since < policy.min_days_between_visits)
+    # a visit recorded for the plan day itself counts: at most one visit per borrower per day
+    if ((days_since is not None and days_since < max(policy.min_days_between_visits, 1))
             or v.visits_last_7d + 1 > policy.max_visits_per_7d):
         return reasons.too_recent(days_since, policy.min_days_between_visits,
                                   v.visits_last_7d, policy.max_visits_per_7d)
