@@ -2,9 +2,10 @@
 
 Drawn with matplotlib's object API on an explicit Agg canvas (no pyplot, no display, no global
 backend switch) from the comparison document of `routeplan.compare.comparison_to_dict`, so the
-service can re-draw a stored comparison without its plans. The HTML page embeds the PNGs as data URIs: one file, no
-JavaScript and no CDN, which matters for a page opened inside a company network in China and
-keeps whereabouts-adjacent figures from being fetched by third parties (COMPLIANCE rule 9).
+service can re-draw a stored comparison without its plans. The HTML page embeds the PNGs as
+data URIs: one file, no JavaScript and no CDN, which matters for a page opened inside a company
+network in China and keeps whereabouts-adjacent figures from being fetched by third parties
+(COMPLIANCE rule 9).
 
 Labels are Chinese with English when a CJK font is installed (`fonts-noto-cjk`); without one
 they fall back to English, never to boxes of missing glyphs.
