@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from routeplan.model.plan import Plan
     from routeplan.model.policy import Policy
     from routeplan.model.problem import Problem
+    from routeplan.model.team import Team
+    from routeplan.model.visit import Visit
     from routeplan.travel.matrix import TravelMatrix
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_FAILED = 0, 1, 2, 3
@@ -105,8 +107,47 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("file", type=Path)
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(handler=_cmd_policy_init)
+    _register_analyst_commands(sub)
     _register_service_commands(sub)
     return parser
+
+
+def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`compare` (what-if under several policies or rosters) and `replan` (rest of the day)."""
+    cmp = sub.add_parser("compare", help="solve one day under several policies or rosters")
+    cmp.add_argument("--visits", type=Path, required=True, help="visits .csv or .xlsx")
+    cmp.add_argument("--teams", type=Path, required=True, action="append",
+                     help="teams file; give it again to compare rosters")
+    cmp.add_argument("--date", required=True, type=_iso_date, help="the day, YYYY-MM-DD")
+    cmp.add_argument("--policy", type=Path, action="append", default=[],
+                     help="policy TOML; give it once per profile (default: the default policy)")
+    cmp.add_argument("--time-limit", type=_positive_float,
+                     help="solver seconds per scenario (default: the first policy's)")
+    cmp.add_argument("--solution-limit", type=_positive_int,
+                     help="stop each search after this many solutions (repeatable runs)")
+    cmp.add_argument("--seed", type=int, default=0)
+    cmp.add_argument("--out", type=Path, help="folder for comparison.csv/.json, charts, report")
+    cmp.add_argument("--quiet", action="store_true", help="no progress or table")
+    cmp.set_defaults(handler=_cmd_compare)
+
+    rp = sub.add_parser("replan", help="re-plan the rest of the day from what happened so far")
+    rp.add_argument("--visits", type=Path, required=True)
+    rp.add_argument("--teams", type=Path, required=True)
+    rp.add_argument("--plan", type=Path, required=True, help="the plan.json in force")
+    rp.add_argument("--now", required=True, help="local time HH:MM")
+    rp.add_argument("--done", action="append", default=[], help="visit ids, comma-separated")
+    rp.add_argument("--cancelled", action="append", default=[], help="visit ids")
+    rp.add_argument("--positions", type=Path, help="team positions (.json or .csv)")
+    rp.add_argument("--dropped-teams", action="append", default=[], help="team ids")
+    rp.add_argument("--locked-teams", action="append", default=[], help="team ids")
+    rp.add_argument("--outcomes", type=Path, help="field outcomes (.json)")
+    rp.add_argument("--policy", type=Path, help="policy TOML (default: the plan's)")
+    rp.add_argument("--time-limit", type=_positive_float, help="solver seconds")
+    rp.add_argument("--solution-limit", type=_positive_int)
+    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--out", type=Path, required=True, help="folder for plan.json, changes.json")
+    rp.add_argument("--quiet", action="store_true")
+    rp.set_defaults(handler=_cmd_replan)
 
 
 def _register_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -140,6 +181,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 3600 seconds")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not at least 1")
     return value
 
 
@@ -321,6 +372,131 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(violations)} violation(s)", file=sys.stderr)
         return EXIT_VIOLATIONS
     print(f"plan for {plan.day} is compliant: {len(plan.visit_ids())} visits accounted for")
+    return EXIT_OK
+
+
+def _read_day(visits_path: Path, teams_path: Path) -> tuple[list[Visit], list[Team]]:
+    """Read both files, reporting the problems of both before giving up."""
+    from routeplan.io.readers import read_teams, read_visits
+
+    problems: list[InvalidInput] = []
+    visits: list[Visit] | None = None
+    teams: list[Team] | None = None
+    try:
+        visits = read_visits(visits_path)
+    except InvalidInput as exc:
+        problems.append(exc)
+    try:
+        teams = read_teams(teams_path)
+    except InvalidInput as exc:
+        problems.append(exc)
+    if problems or visits is None or teams is None:
+        raise InvalidInput.many(p for e in problems for p in e.problems)
+    return visits, teams
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from routeplan.charts import render_charts, report_html
+    from routeplan.compare import (
+        Scenario,
+        compare,
+        comparison_table,
+        comparison_to_csv,
+        comparison_to_dict,
+    )
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.readers import read_teams
+    from routeplan.solver import SolveOptions
+
+    visits, first_roster = _read_day(args.visits, args.teams[0])
+    rosters = [(args.teams[0], tuple(first_roster))] + [
+        (p, tuple(read_teams(p))) for p in args.teams[1:]]
+    policies = [(p, _load_policy(p)) for p in args.policy] or [(None, _load_policy(None))]
+    scenarios = []
+    for ppath, policy in policies:
+        for tpath, roster in rosters:
+            name = policy.name if len(rosters) == 1 else f"{policy.name} · {tpath.stem}"
+            scenarios.append((name, ppath, policy, roster))
+    names = [s[0] for s in scenarios]
+    out_scenarios = []
+    for n, (name, ppath, policy, roster) in enumerate(scenarios):
+        label = name
+        if names.count(name) > 1:  # two files with the same profile name: tell them apart
+            label = f"{name} ({ppath.stem if ppath is not None else 'default'}#{n + 1})"
+        out_scenarios.append(Scenario(label, policy, roster))
+    console = Console(stderr=True)
+
+    def announce(i: int, scenario: Scenario) -> None:
+        if not args.quiet:
+            console.print(f"solving scenario {i + 1}/{len(out_scenarios)}: {scenario.name}")
+
+    options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
+                           seed=args.seed)
+    result = compare(args.date, visits, first_roster, out_scenarios, options,
+                     on_scenario=announce)
+    doc = comparison_to_dict(result)
+    if not args.quiet:
+        Console().print(comparison_table(doc))
+    if args.out is not None:
+        charts = render_charts(doc)
+        written = [
+            write_atomic(args.out / "comparison.csv", "\ufeff" + comparison_to_csv(doc)),
+            *(write_atomic(args.out / name, data) for name, data in charts.items()),
+            write_atomic(args.out / "report.html", report_html(doc, charts=charts)),
+            write_atomic(args.out / "comparison.json",
+                         json.dumps(doc, ensure_ascii=False, indent=2) + "\n"),
+        ]
+        if not args.quiet:
+            for path in written:
+                print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _ids(values: Sequence[str]) -> frozenset[str]:
+    return frozenset(x.strip() for v in values for x in v.split(",") if x.strip())
+
+
+def _cmd_replan(args: argparse.Namespace) -> int:
+    from routeplan.build import build_problem
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.field_reports import read_outcomes, read_positions
+    from routeplan.io.plan_json import read_plan, write_plan
+    from routeplan.model.clock import parse_hhmm
+    from routeplan.replan import Disruption, replan
+    from routeplan.solver import SolveOptions
+
+    plan = read_plan(args.plan)
+    visits, teams = _read_day(args.visits, args.teams)
+    policy = _load_policy(args.policy) if args.policy is not None else plan.policy
+    disruption = Disruption(
+        now=parse_hhmm(args.now, "--now"),
+        done=_ids(args.done),
+        cancelled=_ids(args.cancelled),
+        positions=read_positions(args.positions) if args.positions is not None else {},
+        dropped_teams=_ids(args.dropped_teams),
+        locked_teams=_ids(args.locked_teams),
+        outcomes=read_outcomes(args.outcomes) if args.outcomes is not None else (),
+    )
+    problem = build_problem(plan.day, visits, teams, policy)
+    options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
+                           seed=args.seed)
+    new_plan, changes = replan(problem, plan, disruption, options)
+    written = write_plan(new_plan, args.out)
+    written.append(write_atomic(args.out / "changes.json", json.dumps(
+        changes.to_dict(), ensure_ascii=False, indent=2) + "\n"))
+    if not args.quiet:
+        _print_summary(new_plan)
+        print(f"re-planned from {args.now}: {len(changes.completed)} stops kept as done, "
+              f"{len(changes.moved)} moved, {len(changes.added)} added, "
+              f"{len(changes.dropped)} dropped, {len(changes.cancelled)} cancelled")
+        for m in changes.moved:
+            print(f"  moved {m.visit_id}: {m.from_team} → {m.to_team}")
+        for u in changes.dropped:
+            print(f"  dropped {u.visit_id}: {u.reason.value}")
+        for path in written:
+            print(f"wrote {path}")
     return EXIT_OK
 
 
