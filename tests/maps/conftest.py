@@ -66,9 +66,11 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _send(self, status: int, body: bytes, ctype: str) -> None:
+        def _send(self, status: int, body: bytes, ctype: str, cache: bool = False) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
+            if cache:  # as the service should serve versioned assets
+                self.send_header("Cache-Control", "public, max-age=31536000, immutable")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -79,10 +81,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 name = path[len("/assets/"):]
                 ctype = {"js": "text/javascript", "css": "text/css", "png": "image/png"}.get(
                     name.rsplit(".", 1)[-1], "text/plain")
-                self._send(200, assets[name].read_bytes(), ctype + "; charset=utf-8")
+                self._send(200, assets[name].read_bytes(), ctype + "; charset=utf-8", cache=True)
             elif path.startswith("/tiles/"):
                 site.tile_requests.append(path)
-                self._send(200, png, "image/png")
+                self._send(200, png, "image/png", cache=True)
             elif path == "/m/routeplan-sw.js":
                 self._send(200, assets["routeplan-sw.js"].read_bytes(), "text/javascript")
             elif path in site.pages:

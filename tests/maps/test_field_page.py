@@ -64,7 +64,8 @@ def test_tapping_a_stop_opens_its_popup_with_links_in_each_apps_datum(
     page.locator('.rp-pin[data-visit="V00003"]').tap()
     popup = page.locator(".leaflet-popup-content .rp-pop")
     popup.wait_for()
-    assert "V00003" in popup.inner_text() and "10:05" in popup.inner_text()
+    assert "V00003" in popup.inner_text()
+    assert "10:05" in popup.inner_text()
     page.screenshot(path=str(ARTIFACTS / "field-page-popup.png"))
     links = {a.get_attribute("data-provider"): a for a in popup.locator("a.rp-nav").all()}
     assert set(links) == {"amap", "baidu", "tencent"}
@@ -73,30 +74,38 @@ def test_tapping_a_stop_opens_its_popup_with_links_in_each_apps_datum(
     glon, glat = exp["gcj"]
     blon, blat = exp["bd"]
     # the datum shift is real: about 500 m (GCJ-02) and more (BD-09) in Zhengzhou
-    assert abs(glon - stop.location[0]) > 0.003 and abs(blat - stop.location[1]) > 0.003
+    assert abs(glon - stop.location[0]) > 0.003
+    assert abs(blat - stop.location[1]) > 0.003
 
     amap_web = parse_qs(urlsplit(links["amap"].get_attribute("href")).query)
     lon, lat, name = amap_web["to"][0].split(",")  # AMap: lon first
-    assert _close(lon, glon) and _close(lat, glat) and name == "V00003"
+    assert _close(lon, glon)
+    assert _close(lat, glat)
+    assert name == "V00003"
     assert amap_web["coordinate"] == ["gaode"]
     for attr in ("data-ios", "data-android"):
         app = parse_qs(urlsplit(links["amap"].get_attribute(attr)).query)
-        assert _close(app["dlat"][0], glat) and _close(app["dlon"][0], glon)
+        assert _close(app["dlat"][0], glat)
+        assert _close(app["dlon"][0], glon)
         assert app["dev"] == ["0"]  # coordinates are GCJ-02 already: no shift by the app
 
     baidu_web = parse_qs(urlsplit(links["baidu"].get_attribute("href")).query)
     lat, lon = baidu_web["location"][0].split(",")  # Baidu: lat first
-    assert _close(lat, blat) and _close(lon, blon)
+    assert _close(lat, blat)
+    assert _close(lon, blon)
     assert baidu_web["coord_type"] == ["bd09ll"]
     baidu_app = parse_qs(urlsplit(links["baidu"].get_attribute("data-android")).query)
     latlng = baidu_app["destination"][0].split("|")[0]
     assert latlng.startswith("latlng:")
     lat, lon = latlng[len("latlng:"):].split(",")
-    assert _close(lat, blat) and _close(lon, blon) and baidu_app["coord_type"] == ["bd09ll"]
+    assert _close(lat, blat)
+    assert _close(lon, blon)
+    assert baidu_app["coord_type"] == ["bd09ll"]
 
     tencent = parse_qs(urlsplit(links["tencent"].get_attribute("href")).query)
     lat, lon = tencent["tocoord"][0].split(",")  # Tencent: lat first, GCJ-02
-    assert _close(lat, glat) and _close(lon, glon)
+    assert _close(lat, glat)
+    assert _close(lon, glon)
     assert urlsplit(links["tencent"].get_attribute("data-ios")).scheme == "qqmap"
 
 
@@ -118,7 +127,8 @@ def test_a_nav_tap_on_android_tries_the_app_then_falls_back_to_the_web_page(
         _open(page, _serve_field(site))
         page.locator('#stop-V00042 a.rp-nav[data-provider="amap"]').tap()
         page.wait_for_timeout(2500)
-        assert reached and reached[0].startswith("https://uri.amap.com/navigation?")
+        assert reached
+        assert reached[0].startswith("https://uri.amap.com/navigation?")
         assert "V00042" in reached[0]
     finally:
         context.close()
@@ -191,7 +201,8 @@ def test_labels_show_case_references_only(phone: tuple[Any, list[str]], site: Si
     assert not FORBIDDEN.search(text)
     titles = page.eval_on_selector_all(".rp-pin", "els => els.map(e => e.title)")
     assert all(re.fullmatch(r"(\d+ V\d{5}|出发/返回地点)", t) for t in titles)
-    assert "出示工作证件" in text and "全程记录" in text
+    assert "出示工作证件" in text
+    assert "全程记录" in text
 
 
 @pytest.mark.slow

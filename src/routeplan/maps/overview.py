@@ -7,8 +7,10 @@ KPIs and the field teams' reported outcomes. Simplified Chinese; case references
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import folium
@@ -24,7 +26,6 @@ from routeplan.maps._view import (
     day_text,
     km_text,
     latest_outcomes,
-    minutes_text,
     project,
     route_line,
     stop_views,
@@ -35,10 +36,11 @@ from routeplan.model.outcome import Outcome, OutcomeStatus
 from routeplan.model.plan import Plan
 from routeplan.model.visit import Visit
 
-# Boundaries are drawn at prefecture scale: 0.002° (~200 m) of simplification and 1e-5°
-# (~1 m) of precision keep the shipped 540 KB of polygons to a few tens of KB.
-_SIMPLIFY_DEG = 0.002
-_GRID_DEG = 1e-5
+# Boundaries are context at prefecture scale: coverage simplification at 0.01 (shapely's
+# Visvalingam-Whyatt tolerance; ~3,500 of the shipped 26,000 vertices remain) on a 1e-4° (~10 m)
+# grid turns the shipped 540 KB of polygons into about 70 KB.
+_SIMPLIFY_DEG = 0.01
+_GRID_DEG = 1e-4
 _RECENT = 30
 
 
@@ -65,6 +67,14 @@ def _boundaries(doc: Mapping[str, Any], crs: Crs) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": out}
 
 
+@cache
+def _shipped_boundaries(crs: Crs) -> dict[str, Any]:
+    """The shipped Henan prefectures, simplified and converted once per process."""
+    from routeplan.geo.regions import Regions
+
+    return _boundaries(Regions.load().geojson(), crs)
+
+
 def overview_html(
     plan: Plan,
     *,
@@ -88,13 +98,11 @@ def overview_html(
     m = make_map(tiles, assets_url)
     m.add_to(page)
 
-    if regions_geojson is None:
-        from routeplan.geo.regions import Regions
-
-        regions_geojson = Regions.load().geojson()
-    if regions_geojson:
+    outlines = (copy.deepcopy(_shipped_boundaries(crs)) if regions_geojson is None
+                else _boundaries(regions_geojson, crs) if regions_geojson else None)
+    if outlines:
         folium.GeoJson(
-            _boundaries(regions_geojson, crs), name="地市边界",
+            outlines, name="地市边界",
             style_function=lambda _f: {"color": "#546e7a", "weight": 1.5, "fill": False,
                                        "dashArray": "4 4", "opacity": 0.8},
             tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
@@ -153,7 +161,7 @@ def overview_html(
     recent = sorted(latest.values(), key=lambda o: o.at, reverse=True)[:_RECENT]
     Html(render(
         "overview_panel.html", day=day, weekday=weekday, k=k, teams=team_rows,
-        distance=km_text(k.distance_m), driving=minutes_text(k.driving_s),
+        distance=km_text(k.distance_m), driving=f"{k.driving_s / 3600:.1f} 小时",
         priority_share=f"{k.priority_share:.0%}",
         unassigned=[(REASON_ZH.get(r, r.value), n) for r, n in reasons.most_common()],
         unplaced=len(plan.unassigned) - len(placed),

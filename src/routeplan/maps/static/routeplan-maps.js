@@ -223,7 +223,9 @@
   RP.fit = function (map, group, data) {
     RP.scale(map);
     var b = L.latLngBounds(data.bounds);
-    if (b.isValid()) map.fitBounds(b, { padding: [20, 20] });
+    var wide = map.getSize().x > 700; // keep the stops clear of the layer list and the panel
+    if (b.isValid()) map.fitBounds(b, { paddingTopLeft: [wide ? 190 : 20, 20],
+                                        paddingBottomRight: [wide ? 360 : 20, 20] });
   };
 
   RP.STATES = STATES;
