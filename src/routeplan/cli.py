@@ -284,6 +284,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
     from routeplan.io.plan_json import write_plan
+    from routeplan.maps import write_maps
     from routeplan.solver import SolveOptions, solve
 
     options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed)
@@ -292,10 +293,14 @@ def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
     else:
         plan = _solve_with_progress(problem, options)
     written = write_plan(plan, args.out)
+    written += write_maps(plan, args.out, visits=problem.visits)
     if not args.quiet:
         _print_summary(plan)
-        for path in written:
+        shown = [p for p in written if p.suffix in (".json", ".csv") or p.name == "overview.html"]
+        for path in shown:
             print(f"wrote {path}")
+        print(f"wrote {len(written) - len(shown)} more files (field pages, route sheets, assets)"
+              f" in {args.out}")
     return EXIT_OK
 
 
@@ -495,8 +500,11 @@ def _cmd_replan(args: argparse.Namespace) -> int:
             print(f"  moved {m.visit_id}: {m.from_team} → {m.to_team}")
         for u in changes.dropped:
             print(f"  dropped {u.visit_id}: {u.reason.value}")
-        for path in written:
+        shown = [p for p in written if p.suffix in (".json", ".csv") or p.name == "overview.html"]
+        for path in shown:
             print(f"wrote {path}")
+        print(f"wrote {len(written) - len(shown)} more files (field pages, route sheets, assets)"
+              f" in {args.out}")
     return EXIT_OK
 
 

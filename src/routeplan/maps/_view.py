@@ -73,8 +73,8 @@ def latest_outcomes(outcomes: Iterable[Outcome],
 
 
 def window_text(window: TimeWindow | None) -> str:
-    """A borrower's window as HH:MM–HH:MM, or 不限 (any time within the lawful hours)."""
-    return str(window) if window is not None else "不限"
+    """A borrower's window as HH:MM–HH:MM, or 无约定 (no appointment: company hours apply)."""
+    return str(window) if window is not None else "无约定"
 
 
 def minutes_text(seconds: int) -> str:
