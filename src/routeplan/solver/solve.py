@@ -35,9 +35,10 @@ class SolveOptions:
     """Search budget and strategy. With `solution_limit` instead of time pressure, runs repeat.
 
     `strategy` names a recipe of `routeplan.solver.search.STRATEGIES`; None runs the
-    portfolio (ruin-and-recreate then GLS here, GLS from parallel cheapest insertion in a
-    second process) when `workers` allows it, else ruin-and-recreate. `workers` None means:
-    two when the machine has two cores and the budget is a time limit of at least
+    portfolio (`search.PORTFOLIO`: ruin-and-recreate then GLS here, GLS from parallel
+    cheapest insertion in a second process) when `workers` allows it, else the first alone.
+    `workers` None means two when the machine has two cores and the budget is a time limit of
+    at least
     `PORTFOLIO_MIN_S` seconds, else one. `first_solution` and `metaheuristic` override the
     recipe's own (e.g. "PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH").
     """
