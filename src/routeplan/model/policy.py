@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from routeplan.errors import InvalidInput, InputProblem
+from routeplan.errors import InputProblem, InvalidInput
 from routeplan.model.clock import LEGAL_WINDOW, TimeWindow, format_hhmm, parse_hhmm
 from routeplan.model.team import LEGAL_MIN_TEAM_SIZE, Mode
 
@@ -105,13 +105,18 @@ class Policy:
         def bad(key: str, msg: str) -> None:
             out.append(InputProblem(f"policy.{key}", msg))
 
-        if not (LEGAL_WINDOW.start <= self.company_start < self.company_end <= LEGAL_WINDOW.end):
-            bad(
-                "window.company_start",
-                f"company window {format_hhmm(self.company_start)}-"
-                f"{format_hhmm(self.company_end)} must be a non-empty part of the legal window "
-                f"{LEGAL_WINDOW} (COMPLIANCE rule 1-2)",
-            )
+        if not LEGAL_WINDOW.start <= self.company_start <= LEGAL_WINDOW.end:
+            bad("window.company_start",
+                f"{format_hhmm(self.company_start)} is outside the legal window {LEGAL_WINDOW} "
+                "(COMPLIANCE rule 1)")
+        if not LEGAL_WINDOW.start <= self.company_end <= LEGAL_WINDOW.end:
+            bad("window.company_end",
+                f"{format_hhmm(self.company_end)} is outside the legal window {LEGAL_WINDOW} "
+                "(COMPLIANCE rule 1)")
+        if self.company_end <= self.company_start:
+            bad("window.company_end",
+                f"{format_hhmm(self.company_end)} is not after window.company_start "
+                f"{format_hhmm(self.company_start)}")
         if self.soft_cost_per_min < 0:
             bad("window.soft_cost_per_min", f"{self.soft_cost_per_min} is negative")
         if self.min_team_size < LEGAL_MIN_TEAM_SIZE:
@@ -222,7 +227,8 @@ class Policy:
             if documented:
                 lines.append(f"# {spec.doc}")
             value = getattr(self, spec.field)
-            lines.append(f"{spec.key} = {_toml_value(format_hhmm(value) if spec.kind == 'time' else value)}")
+            shown = format_hhmm(value) if spec.kind == "time" else value
+            lines.append(f"{spec.key} = {_toml_value(shown)}")
         return "\n".join(lines) + "\n"
 
 
@@ -284,4 +290,4 @@ def _coerce(spec: _Key, value: Any) -> Any:
 
 
 DEFAULT_POLICY = Policy()
-assert _FIELD_NAMES >= set(_BY_FIELD)
+assert set(_BY_FIELD) <= _FIELD_NAMES

@@ -121,7 +121,9 @@ class RoutingModel:
                 time.SetCumulVarSoftUpperBound(idx, max(c.soft.start, c.soft.end - c.service_s),
                                                soft_cost)
             if len(c.teams) < len(teams):
-                routing.SetAllowedVehiclesForIndex(list(c.teams), idx)
+                # SetAllowedVehiclesForIndex's SWIG binding rejects Python lists (9.15);
+                # restricting the vehicle variable is equivalent (-1 = not performed).
+                routing.VehicleVar(idx).SetValues([-1, *c.teams])
         for v, t in enumerate(teams):
             time.CumulVar(routing.Start(v)).SetRange(t.shift.start, t.shift.end)
             time.CumulVar(routing.End(v)).SetRange(t.shift.start, t.shift.end)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from routeplan.compliance import assert_compliant
 from routeplan.errors import InvalidInput
 from routeplan.kpis import compute_kpis
-from routeplan.model.plan import BreakSlot, Plan, Route, Stop, Unassigned
+from routeplan.model.plan import BreakSlot, Plan, Reason, Route, Stop, Unassigned
 from routeplan.model.problem import Problem
 from routeplan.solver import reasons
 from routeplan.solver.portfolio import run_portfolio
@@ -102,8 +102,9 @@ def solve(
     if options.seed:
         random.Random(options.seed).shuffle(candidates)
     warnings = list(problem.warnings) + list(screening.warnings)
-    limit = (options.time_limit_s if options.time_limit_s is not None
-             else problem.policy.time_limit_s)
+    limit = options.time_limit_s
+    if limit is None:
+        limit = problem.policy.time_limit_s
 
     vehicle_routes: tuple[VehicleRoute, ...] = ()
     objective: int | None = None
@@ -176,6 +177,12 @@ def _explain(problem: Problem, rejected: dict[int, Explanation], candidates: lis
     routed = {s.visit_id for r in routes for s in r.stops}
     routed_by_borrower = {s.borrower_id: s.visit_id for r in routes for s in r.stops}
     why: dict[int, Explanation] = dict(rejected)
+    order = list(Reason)
+    for i, e in rejected.items():  # same_borrower_same_day precedes the later screening reasons
+        other = routed_by_borrower.get(problem.visits[i].borrower_id)
+        if other is not None and order.index(e.reason) > order.index(
+                Reason.SAME_BORROWER_SAME_DAY):
+            why[i] = reasons.same_borrower(other)
     for c in candidates:
         visit = problem.visits[c.visit]
         if visit.visit_id in routed:

@@ -1,0 +1,29 @@
+"""Shared fixtures: the default region locator and a problem factory for tiny days."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+
+from routeplan.build import RegionLocator, build_problem, default_locator
+from routeplan.model.policy import Policy
+from routeplan.model.problem import Problem
+from routeplan.model.team import Team
+from routeplan.model.visit import Visit
+from tests.days import WORKDAY
+
+
+@pytest.fixture(scope="session")
+def locator() -> RegionLocator:
+    return default_locator()
+
+
+@pytest.fixture
+def make_problem(locator: RegionLocator) -> Callable[..., Problem]:
+    def make(visits: list[Visit], teams: list[Team], policy: Policy | None = None,
+             day: date = WORKDAY) -> Problem:
+        return build_problem(day, visits, teams, policy or Policy(), locator=locator)
+
+    return make
