@@ -60,7 +60,7 @@ class SolveOptions:
 
 
 #: Seconds kept back from the time limit for assembling, explaining and checking the plan.
-_RESERVE_S = 0.15
+_RESERVE_S = 0.3
 #: A portfolio pays for a process start (~1 s with OR-Tools' import); below this budget the
 #: second process would mostly wait for its own start-up.
 PORTFOLIO_MIN_S = 3.0
