@@ -211,12 +211,6 @@ class RoutingModel:
             final = first
         return self._outcome(final, total[0])
 
-    def search_with(self, params: Any, on_solution: OnSolution | None = None) -> SearchOutcome:
-        """One OR-Tools solve with ready-made parameters (for experiments and tests)."""
-        stop = on_solution if on_solution is not None else (lambda _o, _n: False)
-        solution, n = self._solve(params, stop, [0])
-        return self._outcome(solution, n)
-
     def _solve(self, params: Any, on_solution: OnSolution, best: list[int],
                start: Any = None) -> tuple[Any, int]:
         routing = self.routing

@@ -38,8 +38,7 @@ class SolveOptions:
     portfolio (`search.PORTFOLIO`: ruin-and-recreate then GLS here, GLS from parallel
     cheapest insertion in a second process) when `workers` allows it, else the first alone.
     `workers` None means two when the machine has two cores and the budget is a time limit of
-    at least
-    `PORTFOLIO_MIN_S` seconds, else one. `first_solution` and `metaheuristic` override the
+    at least `PORTFOLIO_MIN_S` seconds, else one. `first_solution` and `metaheuristic` override the
     recipe's own (e.g. "PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH").
     """
 
