@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from time import monotonic
 from typing import Any
 
 import numpy as np
@@ -184,6 +185,7 @@ class RoutingModel:
         is given, that limit; a stop asked for by `on_solution` ends every phase.
         """
         strategy = settings.resolved()
+        began = monotonic()
         stopped = [False]
         best = [0]
 
@@ -201,7 +203,8 @@ class RoutingModel:
             total[0] += n
             if stopped[0]:
                 return self._outcome(first, total[0])
-        rest = settings.time_limit_s * (1.0 - strategy.ruin_share if first is not None else 1.0)
+        # what the first phase left of the wall-clock budget (all of it if it did not run)
+        rest = settings.time_limit_s - (monotonic() - began)
         params = base_parameters(strategy, max(rest, 0.05), settings.solution_limit)
         second, n = self._solve(params, _stop_after, best, start=first)
         total[0] += n
