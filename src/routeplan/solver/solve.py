@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import time
@@ -37,9 +38,10 @@ class SolveOptions:
     `strategy` names a recipe of `routeplan.solver.search.STRATEGIES`; None runs the
     portfolio (`search.PORTFOLIO`: ruin-and-recreate then GLS here, GLS from parallel
     cheapest insertion in a second process) when `workers` allows it, else the first alone.
-    `workers` None means two when the machine has two cores and the budget is a time limit of
-    at least `PORTFOLIO_MIN_S` seconds, else one. `first_solution` and `metaheuristic` override the
-    recipe's own (e.g. "PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH").
+    `workers` None means two when the machine has two cores, this is not already a worker
+    process, and the budget is a time limit of at least `PORTFOLIO_MIN_S` seconds, else one.
+    `first_solution` and `metaheuristic` override the recipe's own (e.g.
+    "PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH").
     """
 
     time_limit_s: float | None = None  # None: the policy's
@@ -75,7 +77,10 @@ def search_settings(options: SolveOptions, limit: float, n_candidates: int
     else:
         workers = options.workers
         if workers is None:
+            # a solve inside a worker process (e.g. one part of a decomposed day on the local
+            # pool) already shares the cores: it does not start processes of its own
             workers = 2 if ((os.cpu_count() or 1) >= 2 and options.solution_limit is None
+                            and multiprocessing.parent_process() is None
                             and limit >= PORTFOLIO_MIN_S
                             and n_candidates >= PORTFOLIO_MIN_VISITS) else 1
         chosen = list(PORTFOLIO[:workers])
