@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(handler=_cmd_policy_init)
     _register_analyst_commands(sub)
+    from routeplan.bench import add_bench_parser
+
+    add_bench_parser(sub)
     _register_service_commands(sub)
     return parser
 
