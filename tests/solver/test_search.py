@@ -83,3 +83,24 @@ def test_temperatures_follow_the_cost_scale() -> None:
     t_dear = getattr(dear.iterated_local_search_parameters, sa).simulated_annealing
     assert t_dear.initial_temperature == pytest.approx(10 * t_cheap.initial_temperature)
     assert cheap.use_iterated_local_search
+
+
+def test_teams_at_one_depot_share_a_vehicle_class(rand25: Path) -> None:
+    from dataclasses import replace as _replace
+
+    from routeplan.solver.routing_model import RoutingModel
+    from routeplan.solver.screen import screen
+
+    inst = read_instance(rand25)
+    problem = to_problem(inst)
+    model = RoutingModel(problem, screen(problem).candidates)
+    model.routing.CloseModel()
+    assert model.routing.GetVehicleClassesCount() == 1
+    assert model.n_nodes == len(screen(problem).candidates) + 1
+    # a team with a longer shift is no longer interchangeable with the others
+    teams = list(problem.teams)
+    longer = _replace(teams[0].shift, end=teams[0].shift.end - 600)
+    other = _replace(problem, teams=(_replace(teams[0], shift=longer), *teams[1:]))
+    routing = RoutingModel(other, screen(other).candidates).routing
+    routing.CloseModel()
+    assert routing.GetVehicleClassesCount() == 2

@@ -72,17 +72,17 @@ class RoutingModel:
         self.candidates = tuple(candidates)
         teams = problem.teams
         k, n_teams = len(self.candidates), len(teams)
-        self.n_nodes = k + 2 * n_teams
-        starts = [k + t for t in range(n_teams)]
-        ends = [k + n_teams + t for t in range(n_teams)]
+        travel = problem.travel
+        rep = _shared_depots(problem, [c.node for c in self.candidates])
+        depots = sorted(set(rep.values()))
+        self.n_nodes = k + len(depots)
+        node_of = {row: k + i for i, row in enumerate(depots)}
+        starts = [node_of[rep[travel.start_node[t]]] for t in range(n_teams)]
+        ends = [node_of[rep[travel.end_node[t]]] for t in range(n_teams)]
         self.manager = pywrapcp.RoutingIndexManager(self.n_nodes, max(n_teams, 1), starts, ends)
         self.routing = pywrapcp.RoutingModel(self.manager)
-        travel = problem.travel
-        rows = np.array(
-            [c.node for c in self.candidates] + list(travel.start_node) + list(travel.end_node),
-            dtype=np.int64,
-        )
-        service = np.array([c.service_s for c in self.candidates] + [0] * (2 * n_teams),
+        rows = np.array([c.node for c in self.candidates] + depots, dtype=np.int64)
+        service = np.array([c.service_s for c in self.candidates] + [0] * len(depots),
                            dtype=np.int64)
         self._callback: list[Callable[[], None]] = [lambda: None]
         self._callback_added = False
@@ -143,12 +143,13 @@ class RoutingModel:
                     time.SetBreakIntervalsOfVehicle([iv], v, visit_transit)
                     self.breaks[v] = iv
 
-        count_cb = routing.RegisterUnaryTransitVector([1] * k + [0] * (2 * len(teams)))
+        n_depots = self.n_nodes - k
+        count_cb = routing.RegisterUnaryTransitVector([1] * k + [0] * n_depots)
         routing.AddDimensionWithVehicleCapacity(
             count_cb, 0, [problem.max_visits(t) for t in teams], True, "visits")
         demands = [problem.visits[c.visit].demand for c in self.candidates]
         if any(demands) or any(t.capacity is not None for t in teams):
-            load_cb = routing.RegisterUnaryTransitVector(demands + [0] * (2 * len(teams)))
+            load_cb = routing.RegisterUnaryTransitVector(demands + [0] * n_depots)
             caps = [t.capacity if t.capacity is not None else sum(demands) + 1 for t in teams]
             routing.AddDimensionWithVehicleCapacity(load_cb, 0, caps, True, "load")
 
@@ -283,6 +284,35 @@ class RoutingModel:
             out.append(VehicleRoute(v, tuple(order), tuple(starts), depart, ret,
                                     break_start.get(v)))
         return tuple(out)
+
+
+def _shared_depots(problem: Problem, visit_rows: Sequence[int]) -> dict[int, int]:
+    """Each team start or end matrix row -> the row that stands for it, one per distinct place.
+
+    Teams that start (or end) at the same place share one routing node, so identical teams
+    fall into one OR-Tools vehicle class: insertion heuristics then try one empty team per
+    class instead of every idle team, and GLS and the operators treat them as equivalent.
+    Two rows are merged only when their point and every travel time to and from the model's
+    other rows are the same.
+    """
+    travel = problem.travel
+    cols = [*visit_rows, *travel.start_node, *travel.end_node]
+    mats = [np.asarray(m.durations) for m in travel.by_mode.values()]
+    rep: dict[int, int] = {}
+    kept: list[int] = []
+    for row in cols[len(visit_rows):]:
+        if row in rep:
+            continue
+        rep[row] = row
+        for other in kept:
+            if travel.points[other] == travel.points[row] and all(
+                    np.array_equal(m[row, cols], m[other, cols])
+                    and np.array_equal(m[cols, row], m[cols, other]) for m in mats):
+                rep[row] = other
+                break
+        if rep[row] == row:
+            kept.append(row)
+    return rep
 
 
 def _status_name(code: int) -> str:
