@@ -86,6 +86,10 @@ class RoutingModel:
                            dtype=np.int64)
         self._callback: list[Callable[[], None]] = [lambda: None]
         self._callback_added = False
+        self._stop_requested = False
+        self._limit: Any = None
+        self._last_poll = 0.0
+        self._poll: Callable[[], bool] = lambda: False
         self.mean_arc_cost = 1.0
         self._build(rows, service)
 
@@ -226,12 +230,24 @@ class RoutingModel:
             if best[0] == 0 or objective < best[0]:
                 best[0] = objective
             if on_solution(best[0], count[0]):
-                routing.solver().FinishCurrentSearch()
+                self._stop_requested = True
 
         if not self._callback_added:
             routing.AddAtSolutionCallback(self._dispatch)
+            # stopping from inside the solution callback aborts OR-Tools 9.15 (a CHECK in the
+            # interval code): a search limit polled by the solver itself ends the GLS phase
+            # cleanly with the best so far. The 9.15 ILS loop ignores limits, CancelSearch and
+            # UpdateTimeLimit alike, so a stop asked for during ruin-and-recreate skips the
+            # phases after it and takes effect when that phase's own budget ends.
+            self._limit = routing.solver().CustomLimit(self._limit_reached)
+            routing.AddSearchMonitor(self._limit)
             self._callback_added = True
         self._callback[0] = _at_solution
+
+        def _poll() -> bool:  # between solutions too: an ILS phase may go long without one
+            return count[0] > 0 and on_solution(best[0], count[0])
+
+        self._poll = _poll
         if params.use_iterated_local_search:
             # SolveWithParameters ignores the ILS flag; this entry point runs the ILS loop
             solution = routing.SolveWithIteratedLocalSearch(params)
@@ -244,6 +260,15 @@ class RoutingModel:
             kept = routing.solver().Assignment(solution)
             solution = kept
         return solution, count[0]
+
+    def _limit_reached(self) -> bool:
+        """Polled by OR-Tools during the search; asks the caller at most every 0.2 s."""
+        if not self._stop_requested:
+            now = monotonic()
+            if now - self._last_poll >= 0.2:
+                self._last_poll = now
+                self._stop_requested = self._poll()
+        return self._stop_requested
 
     def _dispatch(self) -> None:
         # OR-Tools keeps the first callback for good; each solve swaps in its own
