@@ -111,8 +111,15 @@ def partition(problem: Problem, *, max_part: int = 350, seed: int = 0) -> list[P
         if j is None or (v.must_visit, v.priority) > (problem.visits[j].must_visit,
                                                        problem.visits[j].priority):
             lead[v.borrower_id] = i
-    comp_of_lead = {i: component(problem.prefecture[i], problem.visits[i].location)
-                    for i in set(lead.values())}
+    team_at = {t.team_id: k for k, t in enumerate(teams)}
+
+    def lead_component(i: int) -> int:
+        pinned = team_at.get(problem.visits[i].pin_team or "")
+        if pinned is not None:  # a pinned visit goes where its team is
+            return team_home[pinned]
+        return component(problem.prefecture[i], problem.visits[i].location)
+
+    comp_of_lead = {i: lead_component(i) for i in set(lead.values())}
     by_comp: dict[int, list[int]] = defaultdict(list)
     for i, v in enumerate(problem.visits):
         by_comp[comp_of_lead[lead[v.borrower_id]]].append(i)
@@ -169,7 +176,33 @@ def _clusters(problem: Problem, vs: list[int], ts: list[int], k: int, seed: int,
             free.discard(j)
     for j in sorted(free):  # any left over joins the largest cluster
         crew[int(np.argmax([len(m) for m in members]))].append(ts[j])
+    _follow_pins_and_skills(problem, members, crew, centres, scale)
     return [Part(tuple(m), tuple(c)) for m, c in zip(members, crew, strict=True) if m or c]
+
+
+def _follow_pins_and_skills(problem: Problem, members: list[list[int]], crew: list[list[int]],
+                            centres: np.ndarray, scale: float) -> None:
+    """Move each borrower's visits to a cluster whose crew can take them (pin, skill)."""
+    cluster_of_team = {problem.teams[t].team_id: c for c, ts in enumerate(crew) for t in ts}
+    skills = [set().union(*(problem.teams[t].skills for t in ts)) for ts in crew]
+    for c in range(len(members)):
+        for i in list(members[c]):
+            if i not in members[c]:
+                continue  # moved with its borrower already
+            v = problem.visits[i]
+            target: int | None = None
+            if v.pin_team is not None and v.pin_team in cluster_of_team:
+                target = cluster_of_team[v.pin_team]
+            elif v.skill and v.skill not in skills[c]:
+                able = [d for d in range(len(crew)) if v.skill in skills[d]]
+                if able and v.location is not None:
+                    here = np.array(v.location) * np.array([scale, 1.0])
+                    target = min(able, key=lambda d: float(((centres[d] - here) ** 2).sum()))
+            if target is None or target == c:
+                continue
+            group = [j for j in members[c] if problem.visits[j].borrower_id == v.borrower_id]
+            members[c] = [j for j in members[c] if j not in group]
+            members[target].extend(group)
 
 
 def solve_decomposed(
