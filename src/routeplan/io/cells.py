@@ -1,0 +1,146 @@
+"""Convert one raw cell (CSV text, an Excel value or a JSON value) into a typed value.
+
+Each function raises `CellError` with a message that quotes the value; the reader adds the
+location. `native=True` is JSON: numbers, booleans and lists must have their JSON types,
+while CSV and Excel cells may spell them as text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time
+
+from routeplan.errors import InvalidInput
+from routeplan.io.columns import BOOLEAN_VALUES, LIST_SEPARATORS
+from routeplan.io.tables import Cell
+from routeplan.model.clock import parse_hhmm
+
+
+class CellError(Exception):
+    """A cell whose value cannot be read; the message quotes the value and says why."""
+
+
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T][\d:.]*)?$")
+_SPLIT = re.compile("[" + re.escape(LIST_SEPARATORS) + "]")
+
+
+def as_text(raw: Cell, *, native: bool = False) -> str:
+    """An id or a name: text; whole numbers (Excel ids, JSON integers) are accepted too."""
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise CellError(f"{_show(raw)} is not text")
+    if isinstance(raw, float) and (native or not raw.is_integer()):
+        raise CellError(f"{raw!r} is not an id; write it as text")
+    return str(int(raw))
+
+
+def as_float(raw: Cell, *, native: bool = False) -> float:
+    """A finite number."""
+    value: float
+    if isinstance(raw, bool):
+        raise CellError(f"{raw!r} is not a number")
+    if isinstance(raw, int | float):
+        value = float(raw)
+    elif isinstance(raw, str) and not native:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise CellError(f"{raw!r} is not a number") from None
+    elif isinstance(raw, str):
+        raise CellError(f"{raw!r} is text, not a JSON number")
+    else:
+        raise CellError(f"{_show(raw)} is not a number")
+    if not math.isfinite(value):
+        raise CellError(f"{raw!r} is not a finite number")
+    return value
+
+
+def as_int(raw: Cell, *, lo: int, hi: int, native: bool = False) -> int:
+    """A whole number within [lo, hi]."""
+    value = as_float(raw, native=native)
+    if not value.is_integer():
+        raise CellError(f"{raw!r} is not a whole number")
+    if not lo <= value <= hi:
+        raise CellError(f"{_show(raw)} is not between {lo} and {hi}")
+    return int(value)
+
+
+def as_minutes(raw: Cell, *, lo: float, hi: float, native: bool = False) -> int:
+    """Minutes within [lo, hi] as whole seconds (fractional minutes are allowed)."""
+    value = as_float(raw, native=native)
+    if not lo <= value <= hi:
+        raise CellError(f"{_show(raw)} minutes is not between {lo:g} and {hi:g}")
+    return round(value * 60)
+
+
+def as_bool(raw: Cell, *, native: bool = False) -> bool:
+    """true/false, 1/0, yes/no, y/n, 是/否 (any case); JSON needs true or false."""
+    if isinstance(raw, bool):
+        return raw
+    if native:
+        raise CellError(f"{_show(raw)} is not true or false")
+    if isinstance(raw, int | float) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str) and raw.strip().lower() in BOOLEAN_VALUES:
+        return BOOLEAN_VALUES[raw.strip().lower()]
+    raise CellError(f"{_show(raw)} is not a yes/no value (true/false, 1/0, yes/no, 是/否)")
+
+
+def as_time(raw: Cell) -> int:
+    """A time of day (HH:MM text, or an Excel time) as seconds since midnight."""
+    if isinstance(raw, datetime):
+        raw = raw.time()
+    if isinstance(raw, time):
+        return raw.hour * 3600 + raw.minute * 60 + raw.second
+    if not isinstance(raw, str):
+        raise CellError(f"{_show(raw)} is not a time of day as HH:MM")
+    try:
+        return parse_hhmm(raw.replace("：", ":"))
+    except InvalidInput:
+        raise CellError(f"{raw!r} is not a time of day (HH:MM, 00:00 to 24:00)") from None
+
+
+def as_date(raw: Cell) -> date:
+    """A calendar date (YYYY-MM-DD or YYYY/MM/DD text, or an Excel date)."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    m = _DATE.match(raw.strip()) if isinstance(raw, str) else None
+    if m is None:
+        raise CellError(f"{_show(raw)} is not a date as YYYY-MM-DD")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise CellError(f"{raw!r} is not a calendar date") from None
+
+
+def as_list(raw: Cell, *, native: bool = False) -> tuple[str, ...]:
+    """Text items: a JSON array, or in CSV/Excel a cell split at ; ； , ， 、 (blanks dropped)."""
+    if isinstance(raw, list):
+        return tuple(as_text(item, native=native) for item in raw if item not in (None, ""))
+    if native:
+        raise CellError(f"{_show(raw)} is not an array")
+    if isinstance(raw, str):
+        return tuple(item.strip() for item in _SPLIT.split(raw) if item.strip())
+    return (as_text(raw),)
+
+
+def as_choice[T](raw: Cell, values: Mapping[str, T], what: str) -> T:
+    """One of a fixed set of spellings (case-insensitive)."""
+    if isinstance(raw, str) and raw.strip().lower() in values:
+        return values[raw.strip().lower()]
+    canon = sorted({str(v) for v in values.values()})
+    raise CellError(f"{_show(raw)} is not a known {what}; use one of {', '.join(canon)}")
+
+
+def _show(raw: Cell) -> str:
+    """A value as quoted in a message: repr for text and numbers, the type for containers."""
+    if isinstance(raw, list | dict):
+        return f"a JSON {'array' if isinstance(raw, list) else 'object'}"
+    if isinstance(raw, datetime | date | time):
+        return repr(raw.isoformat())
+    return repr(raw)
