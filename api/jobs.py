@@ -119,24 +119,24 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
     except InvalidInput as exc:
         done.set()
         store.fail(plan_id, version, attempt, {
-            "type": "invalid_input", "message": "the input cannot be planned",
+            "error": "invalid_input", "message": "the input cannot be planned",
             "problems": [{"location": p.location, "message": p.message} for p in exc.problems]})
         status = "failed"
     except RoutingError:
         done.set()
         store.fail(plan_id, version, attempt, {
-            "type": "routing", "message": "the travel-time source failed; try again later"})
+            "error": "routing", "message": "the travel-time source failed; try again later"})
         status = "failed"
     except ComplianceViolation:
         done.set()
         store.fail(plan_id, version, attempt, {
-            "type": "internal", "message": "the planner produced a plan that broke a rule; it "
+            "error": "internal", "message": "the planner produced a plan that broke a rule; it "
                                            "was withheld (a bug: please report the plan id)"})
         status = "failed"
     except Exception as exc:
         done.set()
         store.fail(plan_id, version, attempt, {
-            "type": "internal", "message": f"internal error ({type(exc).__name__})"})
+            "error": "internal", "message": f"internal error ({type(exc).__name__})"})
         log.error("plan %s v%d attempt %d: internal error %s", plan_id, version, attempt,
                   type(exc).__name__)
         status = "failed"

@@ -184,7 +184,7 @@ class Store:
             if day is not None:
                 q = q.where(PlanRow.day == day)
             q = q.order_by(PlanRow.created_at.desc(), PlanRow.id).limit(limit).offset(offset)
-            return [PlanState(p, v) for p, v in s.execute(q).tuples()]
+            return [PlanState(p, v) for p, v in s.execute(q)]
 
     def archive_plan(self, plan_id: str) -> bool:
         with self._session.begin() as s:
@@ -206,10 +206,12 @@ class Store:
             return len(ids)
 
     # -- jobs ----------------------------------------------------------------------------
+    # Job times are wall-clock (utc_now), never the injected clock: heartbeats come from
+    # other processes, and the reaper compares them with its own wall clock.
 
     def claim(self, plan_id: str, version: int, attempt: int, worker: str) -> Job | None:
         """Mark an attempt as solving by `worker`; None when it is stale or taken already."""
-        now = self.clock()
+        now = utc_now()
         with self._session.begin() as s:
             result = s.execute(
                 update(PlanVersion)
@@ -232,7 +234,7 @@ class Store:
     def heartbeat(self, plan_id: str, version: int, attempt: int,
                   progress: dict[str, Any] | None = None) -> bool:
         """Say the attempt is alive (and how far it got); False when it is no longer ours."""
-        values: dict[str, Any] = {"heartbeat_at": self.clock()}
+        values: dict[str, Any] = {"heartbeat_at": utc_now()}
         if progress is not None:
             values["progress"] = json.dumps(progress)
         with self._session.begin() as s:
@@ -244,7 +246,7 @@ class Store:
         with self._session.begin() as s:
             values: dict[str, Any] = {
                 "status": DONE, "plan_json": json.dumps(plan, ensure_ascii=False),
-                "finished_at": self.clock(), "error": None}
+                "finished_at": utc_now(), "error": None}
             if progress is not None:
                 values["progress"] = json.dumps(progress)
             result = s.execute(self._running(plan_id, version, attempt).values(**values))
@@ -258,12 +260,12 @@ class Store:
                        PlanVersion.attempt == attempt,
                        PlanVersion.status.in_((QUEUED, SOLVING)))
                 .values(status=FAILED, error=json.dumps(error, ensure_ascii=False),
-                        finished_at=self.clock()))
+                        finished_at=utc_now()))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def reap(self, *, stale_after: timedelta, max_attempts: int) -> list[tuple[str, int, int]]:
         """Jobs whose worker went silent: re-queue them (returned) or fail them with a reason."""
-        cutoff = self.clock() - stale_after
+        cutoff = utc_now() - stale_after
         requeue: list[tuple[str, int, int]] = []
         with self._session.begin() as s:
             stale = list(s.scalars(select(PlanVersion).where(
@@ -274,9 +276,9 @@ class Store:
                     v.status, v.worker, v.heartbeat_at, v.progress = QUEUED, None, None, None
                     requeue.append((v.plan_id, v.version, v.attempt))
                 else:
-                    v.status, v.finished_at = FAILED, self.clock()
+                    v.status, v.finished_at = FAILED, utc_now()
                     v.error = json.dumps({
-                        "type": "worker_lost",
+                        "error": "worker_lost",
                         "message": f"the worker stopped answering during attempt {v.attempt} "
                                    f"of {max_attempts}; submit the plan again"})
         return requeue
@@ -285,7 +287,7 @@ class Store:
         """Every queued attempt (to hand again to a fresh local pool after a restart)."""
         with self._session() as s:
             rows = s.execute(select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.attempt)
-                             .where(PlanVersion.status == QUEUED)).tuples()
+                             .where(PlanVersion.status == QUEUED))
             return [(p, v, a) for p, v, a in rows]
 
     # -- field links ---------------------------------------------------------------------

@@ -148,7 +148,7 @@ def resolve_policy(services: Services, name: str,
     except InvalidInput as exc:
         raise InvalidInput.many(
             InputProblem("/policy/overrides/" + p.location.removeprefix("overrides.")
-                         .replace(".", "/"), p.message) for p in exc.problems) from None
+                         .removeprefix("policy.").replace(".", "/"), p.message) for p in exc.problems) from None
     return policy, stored.version if stored else 0
 
 
