@@ -208,7 +208,7 @@ class RqQueue:
 
     def submit(self, plan_id: str, version: int, attempt: int) -> None:
         self._queue.enqueue(run_job, plan_id, version, attempt,
-                            job_id=f"{plan_id}.{version}.{attempt}",
+                            job_id=f"{plan_id}_v{version}_a{attempt}",
                             job_timeout=self._timeout, result_ttl=3600, failure_ttl=86400)
 
     def check(self) -> None:
