@@ -58,13 +58,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
         # a duplicate is harmless: only one worker can claim an attempt.
         for plan_id, version, attempt in await run_in_threadpool(store.queued):
             job_queue.submit(plan_id, version, attempt)
-        reaper = asyncio.create_task(_reap_forever(services))
+        stop = asyncio.Event()
+        reaper = asyncio.create_task(_reap_until(stop, services))
         try:
             yield
         finally:
-            reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reaper
+            # Let a round in progress finish: a thread cut off mid-query would hand its
+            # connection back to a pool already disposed.
+            stop.set()
+            await reaper
             await run_in_threadpool(job_queue.close)
             store.close()
 
@@ -91,11 +93,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     return app
 
 
-async def _reap_forever(services: Services) -> None:
+async def _reap_until(stop: asyncio.Event, services: Services) -> None:
     """Re-queue or fail jobs whose worker stopped beating, every `reap_interval_s`."""
     settings = services.settings
     while True:
-        await asyncio.sleep(settings.reap_interval_s)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.reap_interval_s)
+        if stop.is_set():
+            return
         try:
             again = await run_in_threadpool(
                 services.store.reap, stale_after=timedelta(seconds=settings.stale_after_s),

@@ -62,7 +62,7 @@ _CREATE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 
 @router.post("", status_code=202, response_model=PlanAccepted, openapi_extra=_CREATE_BODY,
              summary="Queue a day for solving (JSON records or uploaded CSV/XLSX files)",
-             responses={413: {"model": ErrorBody, "description": "Body too large"}})
+)
 async def create_plan(request: Request, services: ServicesDep,
                       caller: Dispatcher) -> PlanAccepted:
     """Validate the day as the CLI does (422 names every problem), store it, queue the solve."""
