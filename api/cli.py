@@ -57,7 +57,7 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_keys_list(args: argparse.Namespace) -> int:
+def _cmd_keys_list(_args: argparse.Namespace) -> int:
     store = _store()
     for row in store.list_keys():
         state = "revoked" if row.revoked_at else (

@@ -1,5 +1,7 @@
-"""The edge of every request: size limit, security headers, a request log without personal
-data or link tokens, and Prometheus metrics."""
+"""The edge of every request: size limit, security headers, metrics, a request log.
+
+The log carries no personal data and no link tokens: route templates and key ids only.
+"""
 
 from __future__ import annotations
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from routeplan.errors import InputProblem, InvalidInput
 from routeplan.io import read_teams, read_visits, teams_from_records, visits_from_records
@@ -29,12 +30,12 @@ def safe_filename(name: str | None, default: str) -> str:
     return base or default
 
 
-def json_inputs(visits: list[object], teams: list[object]) -> Inputs:
+def json_inputs(visits: Sequence[Any], teams: Sequence[Any]) -> Inputs:
     """Inputs from JSON records, kept exactly as received."""
     return Inputs("json", "visits", _dumps(visits), "teams", _dumps(teams))
 
 
-def _dumps(value: object) -> bytes:
+def _dumps(value: Sequence[Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode()
 
 

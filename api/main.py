@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
         clock=clock)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Attempts still queued (a restart lost the local pool's memory) are handed out again;
         # a duplicate is harmless: only one worker can claim an attempt.
         for plan_id, version, attempt in await run_in_threadpool(store.queued):

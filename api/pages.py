@@ -1,5 +1,8 @@
-"""HTML pages reached by signed links. A placeholder until the maps adapter (issue 5) renders
-the field route with `routeplan.maps`; only this module needs to change for that."""
+"""HTML pages reached by signed links (placeholders until the maps adapter renders them).
+
+The maps adapter (issue 5) replaces the bodies of these functions with `routeplan.maps`;
+only this module needs to change for that.
+"""
 
 from __future__ import annotations
 

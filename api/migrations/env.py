@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations on the connection handed over by routeplan_api.db.migrate."""
+"""Alembic environment: migrations run on the connection that routeplan_api.db.migrate gives."""
 
 from __future__ import annotations
 

@@ -12,8 +12,7 @@ from routeplan.errors import InputProblem, InvalidInput
 from routeplan_api import pages
 from routeplan_api.deps import Services, ServicesDep
 from routeplan_api.errors import Gone, NotFound
-from routeplan_api.schemas import ErrorBody
-from routeplan_api.schemas import EventIn, EventOut
+from routeplan_api.schemas import ErrorBody, EventIn, EventOut
 from routeplan_api.store import PlanState
 
 router = APIRouter(prefix="/m", tags=["field"])

@@ -23,7 +23,6 @@ from routeplan_api.inputs import SUFFIXES, json_inputs, parse, safe_filename
 from routeplan_api.routes import ERRORS
 from routeplan_api.schemas import (
     AccessOut,
-    ErrorBody,
     EventOut,
     LinkRevoked,
     PlanAccepted,
@@ -148,7 +147,8 @@ def resolve_policy(services: Services, name: str,
     except InvalidInput as exc:
         raise InvalidInput.many(
             InputProblem("/policy/overrides/" + p.location.removeprefix("overrides.")
-                         .removeprefix("policy.").replace(".", "/"), p.message) for p in exc.problems) from None
+                         .removeprefix("policy.").replace(".", "/"), p.message)
+            for p in exc.problems) from None
     return policy, stored.version if stored else 0
 
 

@@ -67,7 +67,8 @@ def test_revoked_and_expired_keys_are_refused(api: Api, clock: FakeClock) -> Non
 def test_keys_are_stored_as_digests(api: Api) -> None:
     """The database holds no key in clear."""
     keys = api.store.list_keys()
-    assert keys and all(len(k.digest) == 64 for k in keys)
+    assert keys
+    assert all(len(k.digest) == 64 for k in keys)
     assert not {k.digest for k in keys} & set(api.keys.values())
 
 
@@ -76,7 +77,8 @@ def test_rate_limit_per_key_and_exemption_by_configuration(make_api: Any, settin
     api = make_api(settings.model_copy(update={"rate_limit_burst": 3,
                                                "rate_limit_per_minute": 1}))
     codes = [api.get("/v1/plans").status_code for _ in range(5)]
-    assert codes[:3] == [200, 200, 200] and codes[-1] == 429
+    assert codes[:3] == [200, 200, 200]
+    assert codes[-1] == 429
     row, key = api.store.create_key(Role.DISPATCHER, label="bench")
     exempt = make_api(settings.model_copy(update={
         "rate_limit_burst": 3, "rate_limit_per_minute": 1, "rate_limit_exempt_keys": [row.id]}))

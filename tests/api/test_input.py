@@ -68,4 +68,5 @@ def test_policies_put_validates_and_keeps_history(api: Api) -> None:
     bad = api.client.put(url, headers=h, json={"policy": {"window": {"company_end": "23:30"}}})
     assert any(loc.startswith("/policy/window") for loc in _locations(bad))
     got = api.get(url, role="analyst").json()
-    assert got["version"] == 2 and got["policy"]["teams"]["max_visits"] == 12
+    assert got["version"] == 2
+    assert got["policy"]["teams"]["max_visits"] == 12

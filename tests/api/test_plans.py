@@ -39,7 +39,8 @@ def test_route_and_exports_of_a_done_plan(api: Api, small_day: Any) -> None:
     assert r.json()["route"]["team_id"] == team
     assert r.json()["route"]["field_link"] == plan["routes"][0]["field_link"]
     c = api.get(f"/v1/plans/{pid}/export", params={"format": "csv"})
-    assert c.status_code == 200 and c.headers["content-type"].startswith("text/csv")
+    assert c.status_code == 200
+    assert c.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(c.text)))
     assert {r["visit_id"] for r in rows} == {v["visit_id"] for v in small_day[0]}
     g = api.get(f"/v1/plans/{pid}/export", params={"format": "geojson"})
@@ -69,7 +70,8 @@ def test_list_is_paginated_and_filtered_by_date(api: Api, small_day: Any) -> Non
     ids = [api.post("/v1/plans", json=plan_body(small_day, date=d)).json()["plan_id"]
            for d in ("2026-12-01", "2026-12-01", "2026-12-02")]
     page = api.get("/v1/plans", params={"limit": 2}).json()
-    assert len(page["items"]) == 2 and page["next_offset"] == 2
+    assert len(page["items"]) == 2
+    assert page["next_offset"] == 2
     rest = api.get("/v1/plans", params={"limit": 2, "offset": 2}).json()
     assert rest["next_offset"] is None
     assert {i["plan_id"] for i in page["items"] + rest["items"]} == set(ids)
@@ -97,5 +99,6 @@ def test_access_log_records_who_read_what(api: Api, small_day: Any) -> None:
     api.get(f"/v1/plans/{pid}/routes/{team}", role="analyst")
     log = api.get(f"/v1/plans/{pid}/access", role="admin").json()
     whats = [e["what"] for e in log]
-    assert "plan" in whats and f"route:{team}" in whats
+    assert "plan" in whats
+    assert f"route:{team}" in whats
     assert not any(api.keys[r] in e["actor"] for e in log for r in api.keys)

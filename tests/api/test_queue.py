@@ -95,7 +95,8 @@ def test_killed_worker_job_is_retried_elsewhere(make_api: Any, queue_settings: A
     body = api.wait(pid)
     assert body["status"] == "done", body
     state = api.store.get_plan(pid)
-    assert state is not None and state.version.attempt == 2
+    assert state is not None
+    assert state.version.attempt == 2
 
 
 def test_killed_worker_job_fails_with_reason_when_out_of_attempts(

@@ -1,4 +1,4 @@
-"""Initial schema: keys, policy versions, plans with versions and inputs, links, access log, events."""
+"""Initial schema: keys, policies, plans, versions, inputs, links, access log, events."""
 
 from __future__ import annotations
 
