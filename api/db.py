@@ -27,7 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -175,7 +174,9 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, poolclass=NullPool,
+        # A small pool: reconnecting (and re-running the pragmas) per request costs more
+        # than the query; the pool is per process, so forked workers open their own.
+        engine = create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=False,
                                connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

@@ -190,7 +190,8 @@ class LocalQueue:
         return None
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        # Running solves are not waited for: their heartbeats stop and the next start re-queues.
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class RqQueue:

@@ -292,11 +292,16 @@ class Store:
 
     # -- field links ---------------------------------------------------------------------
 
-    def links_for(self, plan_id: str, team_ids: Sequence[str], day: date
-                  ) -> dict[str, FieldLink]:
-        """Each team's live link, issuing new ones where there is none (one transaction)."""
+    def links_for(self, plan_id: str, team_ids: Sequence[str], day: date, *,
+                  access: tuple[str, str] | None = None) -> dict[str, FieldLink]:
+        """Each team's live link, issuing new ones where there is none (one transaction).
+
+        `access` = (actor, what) is written to the access log in the same transaction.
+        """
         now = self.clock()
         with self._session.begin() as s:
+            if access is not None:
+                s.add(AccessEntry(plan_id=plan_id, actor=access[0], what=access[1], at=now))
             live = s.scalars(select(FieldLink).where(
                 FieldLink.plan_id == plan_id, FieldLink.revoked_at.is_(None),
                 FieldLink.expires_at > now).order_by(FieldLink.issued_at))
