@@ -18,6 +18,8 @@ from routeplan_api.store import PlanState
 router = APIRouter(prefix="/m", tags=["field"])
 
 _REFUSED: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body is not parseable (not JSON)"},
+    413: {"model": ErrorBody, "description": "The body is larger than the service accepts"},
     404: {"model": ErrorBody, "description": "Not a valid link"},
     410: {"model": ErrorBody, "description": "The link expired or was revoked"},
 }
