@@ -5,6 +5,7 @@
 # starts both on free loopback ports when the packages are installed and stops them on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/system-deps.sh postgresql redis-server  # the service tests need both
 scripts/setup.sh dev
 .venv/bin/ruff check src api tests benchmarks scripts
 .venv/bin/mypy
