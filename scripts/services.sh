@@ -30,6 +30,7 @@ start)
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
       --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"
     for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    echo "$port" > "$dir/redis.port"
     echo "ROUTEPLAN_TEST_REDIS_URL=redis://127.0.0.1:$port/0" >> "$dir/env"
     echo "redis: 127.0.0.1:$port"
   else
@@ -41,6 +42,9 @@ stop)
   bin="$(pg_bin)"
   if [ -n "$bin" ] && [ -d "$dir/pg/data" ]; then
     as_pg "$bin/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  if [ -f "$dir/redis.port" ]; then
+    redis-cli -p "$(cat "$dir/redis.port")" shutdown nosave >/dev/null 2>&1 || true
   fi
   if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
   ;;
