@@ -1,0 +1,101 @@
+"""`routeplan serve --demo`: a solved synthetic Zhengzhou day, a fresh key and one field link."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from routeplan.build import build_problem, default_locator
+from routeplan.io import plan_to_dict
+from routeplan.model.clock import format_hhmm
+from routeplan.model.policy import Policy
+from routeplan.model.team import Team
+from routeplan.model.visit import Visit
+from routeplan.solver import SolveOptions, solve
+from routeplan.synth import synth_day
+from routeplan_api.config import Settings
+from routeplan_api.inputs import json_inputs, parse
+from routeplan_api.security import LinkClaims, LinkSigner, Role
+from routeplan_api.store import Store
+
+DEMO_DAY = date(2026, 12, 1)
+
+
+def visit_record(v: Visit) -> dict[str, Any]:
+    """A visit as a JSON record with the columns of a visits file."""
+    rec: dict[str, Any] = {"visit_id": v.visit_id, "borrower_id": v.borrower_id,
+                           "address": v.address, "priority": v.priority,
+                           "place": v.place.value, "workplace_consent": v.workplace_consent,
+                           "consent_out_of_hours": v.consent_out_of_hours,
+                           "must_visit": v.must_visit, "do_not_visit": v.do_not_visit,
+                           "visits_last_7d": v.visits_last_7d}
+    if v.location is not None:
+        rec["lon"], rec["lat"] = v.location
+    if v.service_s:
+        rec["service_min"] = v.service_s // 60
+    if v.window:
+        rec["window_start"] = format_hhmm(v.window.start)
+        rec["window_end"] = format_hhmm(v.window.end)
+    if v.skill:
+        rec["skill"] = v.skill
+    if v.last_visit:
+        rec["last_visit"] = v.last_visit.isoformat()
+    return rec
+
+
+def team_record(t: Team) -> dict[str, Any]:
+    """A team as a JSON record with the columns of a teams file."""
+    rec: dict[str, Any] = {"team_id": t.team_id, "members": list(t.members),
+                           "start_lon": t.start[0], "start_lat": t.start[1],
+                           "shift_start": format_hhmm(t.shift.start),
+                           "shift_end": format_hhmm(t.shift.end), "mode": t.mode.value}
+    if t.break_window is not None and t.break_s:
+        rec["break_start"] = format_hhmm(t.break_window.start)
+        rec["break_end"] = format_hhmm(t.break_window.end)
+        rec["break_min"] = t.break_s // 60
+    if t.skills:
+        rec["skills"] = sorted(t.skills)
+    if t.prefectures:
+        rec["prefectures"] = sorted(str(p) for p in t.prefectures)
+    return rec
+
+
+def synthetic_records(*, visits: int, teams: int, seed: int = 1,
+                      day: date = DEMO_DAY) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A synthetic Zhengzhou day as the JSON records `POST /v1/plans` takes."""
+    synth = synth_day(prefectures=["410100"], visits=visits, teams=teams, seed=seed, day=day,
+                      locator=default_locator())
+    return [visit_record(v) for v in synth.visits], [team_record(t) for t in synth.teams]
+
+
+def prepare_demo(settings: Settings, *, visits: int = 60, teams: int = 5,
+                 time_limit_s: float = 5.0) -> list[str]:
+    """Store a solved demo plan and a new dispatcher key; lines to print for the user."""
+    store = Store(settings.resolved_database_url)
+    inputs = json_inputs(*synthetic_records(visits=visits, teams=teams))
+    day_visits, day_teams = parse(inputs)  # what is stored is exactly what is solved
+    policy = Policy()
+    problem = build_problem(DEMO_DAY, day_visits, day_teams, policy, locator=default_locator())
+    plan = solve(problem, SolveOptions(time_limit_s=time_limit_s, seed=1))
+    _, key = store.create_key(Role.DISPATCHER, label="demo")
+    state = store.create_plan(day=DEMO_DAY, inputs=inputs, policy_name="default",
+                              policy_version=0, policy=policy.to_mapping(),
+                              time_limit_s=time_limit_s, seed=1, by="demo")
+    pid = state.plan.id
+    store.claim(pid, 1, 1, "demo")
+    store.finish(pid, 1, 1, plan_to_dict(plan), {"elapsed_s": plan.kpis.solve_s,
+                                                 "objective": plan.kpis.objective,
+                                                 "solutions": 0})
+    route = next((r for r in plan.routes if r.stops), None)
+    base = settings.public_base_url
+    lines = [f"demo day {DEMO_DAY}: {plan.kpis.visits_planned} of {len(day_visits)} visits "
+             f"planned for {len(day_teams)} teams in 郑州市",
+             f"dispatcher API:  {base}/docs   (plan: GET {base}/v1/plans/{pid})"]
+    if route is not None:
+        link = store.links_for(pid, [route.team_id], DEMO_DAY)[route.team_id]
+        token = LinkSigner(settings.resolved_link_secret()).sign(
+            LinkClaims(link.id, pid, route.team_id))
+        lines.append(f"field link ({route.team_id}): {base}/m/{token}")
+    lines += ["dispatcher key (shown once; send as 'Authorization: Bearer <key>'):", key]
+    store.close()
+    return lines

@@ -1,0 +1,85 @@
+"""FastAPI dependencies as `Annotated` aliases: the app's services and the calling key's role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from routeplan_api.config import Settings
+from routeplan_api.errors import Forbidden, RateLimited, Unauthorized
+from routeplan_api.jobs import JobQueue
+from routeplan_api.ratelimit import RateLimiter
+from routeplan_api.security import LinkSigner, Role, digest
+from routeplan_api.store import Clock, Store
+
+
+@dataclass(slots=True)
+class Services:
+    """What routes need, built once per app by `create_app`."""
+
+    settings: Settings
+    store: Store
+    queue: JobQueue
+    signer: LinkSigner
+    limiter: RateLimiter
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The key behind a request: its id (safe to log) and role."""
+
+    key_id: str
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.key_id}"
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer rpk_…`")
+
+
+def _caller(request: Request, services: ServicesDep,
+            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+            ) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized()
+    row = services.store.key_by_digest(digest(credentials.credentials))
+    now = services.clock()
+    if row is None or row.revoked_at is not None or (
+            row.expires_at is not None and row.expires_at <= now):
+        raise Unauthorized("the key is unknown, revoked or expired")
+    wait = services.limiter.allow(row.id)
+    if wait is not None:
+        raise RateLimited("too many requests for this key",
+                          headers={"Retry-After": str(max(1, round(wait)))})
+    request.state.key_id = row.id  # for the request log: the key id, never the key
+    return Caller(row.id, Role.parse(row.role))
+
+
+def require(role: Role) -> Callable[..., Caller]:
+    """A dependency admitting keys of `role` or above (401 without a key, 403 below it)."""
+
+    def check(caller: Annotated[Caller, Depends(_caller)]) -> Caller:
+        if caller.role < role:
+            raise Forbidden(f"this needs the {role.label} role")
+        return caller
+
+    return check
+
+
+Dispatcher = Annotated[Caller, Depends(require(Role.DISPATCHER))]
+Analyst = Annotated[Caller, Depends(require(Role.ANALYST))]
+Admin = Annotated[Caller, Depends(require(Role.ADMIN))]

@@ -1,0 +1,323 @@
+"""/v1/plans: submit a day, read status and plan, routes, exports, archive; the access log."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from routeplan.errors import InputProblem, InvalidInput
+from routeplan.io import plan_from_dict, plan_to_csv, plan_to_geojson
+from routeplan.model.policy import Policy
+from routeplan.model.problem import validate_roster
+from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
+from routeplan_api.errors import NotFound
+from routeplan_api.inputs import SUFFIXES, json_inputs, parse, safe_filename
+from routeplan_api.routes import ERRORS
+from routeplan_api.schemas import (
+    AccessOut,
+    EventOut,
+    LinkRevoked,
+    PlanAccepted,
+    PlanCreate,
+    PlanOut,
+    PlanPage,
+    PlanSummary,
+    PolicyUsed,
+    ProgressOut,
+    RouteOut,
+)
+from routeplan_api.security import LinkClaims
+from routeplan_api.store import Inputs, PlanState
+
+router = APIRouter(prefix="/v1/plans", tags=["plans"], responses=ERRORS)
+
+_MULTIPART_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["date", "visits", "teams"],
+    "properties": {
+        "date": {"type": "string", "format": "date", "example": "2026-12-01"},
+        "visits": {"type": "string", "format": "binary",
+                   "description": "visits file: .csv (UTF-8) or .xlsx"},
+        "teams": {"type": "string", "format": "binary",
+                  "description": "teams file: .csv (UTF-8) or .xlsx"},
+        "policy": {"type": "string", "default": "default", "description": "policy name"},
+        "overrides": {"type": "string", "description": "policy overrides as a JSON object"},
+        "time_limit_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
+        "seed": {"type": "integer", "minimum": 0},
+    },
+}
+_CREATE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/PlanCreate"}},
+    "multipart/form-data": {"schema": _MULTIPART_SCHEMA}}}}
+
+
+@router.post("", status_code=202, response_model=PlanAccepted, openapi_extra=_CREATE_BODY,
+             summary="Queue a day for solving (JSON records or uploaded CSV/XLSX files)",
+)
+async def create_plan(request: Request, services: ServicesDep,
+                      caller: Dispatcher) -> PlanAccepted:
+    """Validate the day as the CLI does (422 names every problem), store it, queue the solve."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        body, inputs = await _from_form(request)
+    else:
+        raw = await request.body()
+        try:
+            body = PlanCreate.model_validate_json(raw or b"null")
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from None
+        inputs = json_inputs(body.visits, body.teams)
+    state = await run_in_threadpool(_submit, services, caller, body, inputs)
+    return PlanAccepted(plan_id=state.plan.id, status="queued")
+
+
+async def _from_form(request: Request) -> tuple[PlanCreate, Inputs]:
+    form = await request.form(max_files=2, max_fields=10)
+    problems: list[InputProblem] = []
+    files: dict[str, tuple[str, bytes]] = {}
+    for field in ("visits", "teams"):
+        upload = form.get(field)
+        if not isinstance(upload, UploadFile):
+            problems.append(InputProblem(field, "attach the file as a multipart file field"))
+            continue
+        name = safe_filename(upload.filename, f"{field}.csv")
+        if not name.lower().endswith(SUFFIXES):
+            problems.append(InputProblem(field, f"{name}: give a .csv or .xlsx file"))
+        files[field] = (name, await upload.read())
+    fields: dict[str, Any] = {"visits": [], "teams": []}
+    for key in ("date", "time_limit_s", "seed"):
+        value = form.get(key)
+        if isinstance(value, str) and value != "":
+            fields[key] = value
+    overrides: Any = {}
+    text = form.get("overrides")
+    if isinstance(text, str) and text.strip():
+        try:
+            overrides = json.loads(text)
+        except json.JSONDecodeError:
+            problems.append(InputProblem("overrides", "not a JSON object"))
+    name_field = form.get("policy")
+    fields["policy"] = {"name": name_field if isinstance(name_field, str) and name_field
+                        else "default", "overrides": overrides}
+    await form.close()
+    try:
+        body = PlanCreate.model_validate(fields)
+    except ValidationError as exc:
+        problems.extend(InputProblem(".".join(str(x) for x in e["loc"]), e["msg"])
+                        for e in exc.errors(include_url=False))
+        raise InvalidInput.many(problems) from None
+    if problems:
+        raise InvalidInput.many(problems)
+    (vname, vdata), (tname, tdata) = files["visits"], files["teams"]
+    return body, Inputs("files", vname, vdata, tname, tdata)
+
+
+def _flatten(overrides: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            for k2, v2 in value.items():
+                flat[f"{key}.{k2}"] = v2
+        else:
+            flat[key] = value
+    return flat
+
+
+def resolve_policy(services: Services, name: str,
+                   overrides: dict[str, Any]) -> tuple[Policy, int]:
+    """The stored profile (or the built-in default, version 0) with the plan's overrides."""
+    stored = services.store.get_policy(name)
+    if stored is None and name != "default":
+        raise InvalidInput("unknown policy", problems=[
+            InputProblem("/policy/name", f"no stored policy named {name!r}")])
+    base = (Policy.from_mapping(json.loads(stored.body), name=name) if stored
+            else Policy(name="default"))
+    try:
+        policy = base.with_overrides(_flatten(overrides)) if overrides else base
+    except InvalidInput as exc:
+        raise InvalidInput.many(
+            InputProblem("/policy/overrides/" + p.location.removeprefix("overrides.")
+                         .removeprefix("policy.").replace(".", "/"), p.message)
+            for p in exc.problems) from None
+    return policy, stored.version if stored else 0
+
+
+def _submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs) -> PlanState:
+    problems: list[InputProblem] = []
+    policy: Policy | None = None
+    try:
+        policy, policy_version = resolve_policy(services, body.policy.name, body.policy.overrides)
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+    try:
+        visits, teams = parse(inputs)
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+    else:
+        if policy is not None:
+            problems.extend(validate_roster(tuple(visits), tuple(teams), policy))
+    if problems or policy is None:
+        raise InvalidInput.many(problems)
+    time_limit = body.time_limit_s if body.time_limit_s is not None else policy.time_limit_s
+    state = services.store.create_plan(
+        day=body.date, inputs=inputs, policy_name=body.policy.name,
+        policy_version=policy_version, policy=policy.to_mapping(), time_limit_s=time_limit,
+        seed=body.seed, by=caller.key_id)
+    services.queue.submit(state.plan.id, 1, 1)
+    return state
+
+
+@lru_cache(maxsize=64)
+def _parsed(plan_id: str, version: int, text: str) -> dict[str, Any]:
+    """A finished version's plan JSON, parsed once (versions never change once done)."""
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+def _get(services: Services, plan_id: str) -> PlanState:
+    state = services.store.get_plan(plan_id)
+    if state is None:
+        raise NotFound(f"no plan {plan_id!r}")
+    return state
+
+
+def field_link(services: Services, link_id: str, plan_id: str, team_id: str) -> str:
+    """The absolute signed URL of a team's field page."""
+    token = services.signer.sign(LinkClaims(link_id, plan_id, team_id))
+    return f"{services.settings.public_base_url}/m/{token}"
+
+
+def _plan_out(services: Services, state: PlanState, caller: Caller) -> PlanOut:
+    v = state.version
+    plan: dict[str, Any] | None = None
+    if v.status != "done" or v.plan_json is None:
+        services.store.log_access(state.plan.id, caller.actor, "plan")
+    else:
+        contract = _parsed(v.plan_id, v.version, v.plan_json)
+        teams = [str(r["team_id"]) for r in contract.get("routes", [])]
+        links = services.store.links_for(state.plan.id, teams, state.plan.day,
+                                         access=(caller.actor, "plan"))
+        plan = {**contract, "routes": [
+            {**r, "field_link": field_link(services, links[str(r["team_id"])].id,
+                                           state.plan.id, str(r["team_id"]))}
+            for r in contract.get("routes", [])]}
+    events = [EventOut(visit_id=e.visit_id, team_id=e.team_id, status=e.status,  # type: ignore[arg-type]
+                       at=e.at, note=e.note, received_at=e.received_at)
+              for e in services.store.events(state.plan.id)]
+    return PlanOut(
+        plan_id=state.plan.id, version=v.version, status=v.status,  # type: ignore[arg-type]
+        date=state.plan.day,
+        progress=ProgressOut(**json.loads(v.progress)) if v.progress else None,
+        error=json.loads(v.error) if v.error else None,
+        plan=plan, events=events, policy=PolicyUsed(name=v.policy_name, version=v.policy_version))
+
+
+@router.get("", response_model=PlanPage, summary="List plans, newest first")
+def list_plans(services: ServicesDep, caller: Dispatcher,
+               date: Annotated[date | None, Query(description="Only plans for this day")] = None,
+               limit: Annotated[int, Query(ge=1, le=200)] = 50,
+               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> PlanPage:
+    """Plans (not archived), paginated by `offset`/`limit`."""
+    rows = services.store.list_plans(day=date, limit=limit + 1, offset=offset)
+    items = [PlanSummary(plan_id=s.plan.id, version=s.version.version,
+                         status=s.version.status,  # type: ignore[arg-type]
+                         date=s.plan.day, created_at=s.plan.created_at) for s in rows[:limit]]
+    return PlanPage(items=items, next_offset=offset + limit if len(rows) > limit else None)
+
+
+@router.get("/{plan_id}", response_model=PlanOut, summary="Status, progress and the plan")
+def get_plan(plan_id: str, services: ServicesDep, caller: Dispatcher) -> Response:
+    """The current version: `plan` once done, with a signed `field_link` per route."""
+    state = _get(services, plan_id)
+    # Built and checked as PlanOut once, then sent as bytes (no second validation pass).
+    return Response(_plan_out(services, state, caller).model_dump_json(),
+                    media_type="application/json")
+
+
+def _done_contract(state: PlanState) -> dict[str, Any]:
+    v = state.version
+    if v.status != "done" or v.plan_json is None:
+        raise NotFound(f"plan {state.plan.id!r} has no finished version yet (status {v.status})")
+    return _parsed(v.plan_id, v.version, v.plan_json)
+
+
+@router.get("/{plan_id}/routes/{team_id}", response_model=RouteOut,
+            summary="One team's route")
+def get_route(plan_id: str, team_id: str, services: ServicesDep, caller: Dispatcher) -> RouteOut:
+    """The route of `team_id` in the plan's current version, with its field link."""
+    state = _get(services, plan_id)
+    contract = _done_contract(state)
+    route = next((r for r in contract.get("routes", []) if r.get("team_id") == team_id), None)
+    if route is None:
+        raise NotFound(f"plan {plan_id!r} has no route for team {team_id!r}")
+    link = services.store.links_for(plan_id, [team_id], state.plan.day,
+                                    access=(caller.actor, f"route:{team_id}"))[team_id]
+    return RouteOut(plan_id=plan_id, version=state.version.version, date=state.plan.day,
+                    route={**route, "field_link": field_link(services, link.id, plan_id,
+                                                             team_id)})
+
+
+@router.delete("/{plan_id}/routes/{team_id}/link", response_model=LinkRevoked,
+               summary="Revoke a team's field link")
+def revoke_link(plan_id: str, team_id: str, services: ServicesDep,
+                caller: Dispatcher) -> LinkRevoked:
+    """Every live link of the team stops working; the next read of the plan issues a new one."""
+    _get(services, plan_id)
+    services.store.log_access(plan_id, caller.actor, f"revoke-link:{team_id}")
+    return LinkRevoked(revoked=services.store.revoke_links(plan_id, team_id))
+
+
+@router.get("/{plan_id}/export", summary="The plan as CSV or GeoJSON",
+            responses={200: {"content": {"text/csv": {}, "application/geo+json": {}}}})
+def export_plan(plan_id: str, services: ServicesDep, caller: Dispatcher,
+                format: Annotated[Literal["csv", "geojson"], Query()] = "csv") -> Response:
+    """Routes as CSV rows (one per stop) or as GeoJSON features."""
+    state = _get(services, plan_id)
+    plan = plan_from_dict(_done_contract(state))
+    services.store.log_access(plan_id, caller.actor, f"export:{format}")
+    disposition = f'attachment; filename="plan-{state.plan.day}.{format}"'
+    if format == "csv":
+        return Response(plan_to_csv(plan), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": disposition})
+    return Response(json.dumps(plan_to_geojson(plan), ensure_ascii=False),
+                    media_type="application/geo+json",
+                    headers={"Content-Disposition": disposition})
+
+
+@router.delete("/{plan_id}", status_code=204, summary="Archive a plan")
+def archive_plan(plan_id: str, services: ServicesDep, caller: Dispatcher) -> Response:
+    """Hidden from lists and reads; purged by an admin after the retention period."""
+    if not services.store.archive_plan(plan_id):
+        raise NotFound(f"no plan {plan_id!r}")
+    services.store.log_access(plan_id, caller.actor, "archive")
+    return Response(status_code=204)
+
+
+@router.get("/{plan_id}/access", response_model=list[AccessOut],
+            summary="Who read this plan (admin)")
+def access_log(plan_id: str, services: ServicesDep, caller: Admin) -> list[AccessOut]:
+    """The plan's access log: key or link id, what was read, when."""
+    if services.store.get_plan(plan_id, include_archived=True) is None:
+        raise NotFound(f"no plan {plan_id!r}")
+    return [AccessOut(actor=a.actor, what=a.what, at=a.at)
+            for a in services.store.access_log(plan_id)]
+
+
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERRORS)
+
+
+@admin_router.post("/purge", summary="Purge plans archived past the retention period")
+def purge(services: ServicesDep, caller: Admin) -> dict[str, int]:
+    """Deletes archived plans older than ROUTEPLAN_RETENTION_DAYS with their logs."""
+    n = services.store.purge_archived(timedelta(days=services.settings.retention_days))
+    return {"purged": n}

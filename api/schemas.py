@@ -1,0 +1,193 @@
+"""Request and response bodies of the HTTP API (pydantic; the core's dataclasses stay inside)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from routeplan.model.outcome import OutcomeStatus
+
+Status = Literal["queued", "solving", "done", "failed"]
+
+VISIT_EXAMPLE: dict[str, Any] = {
+    "visit_id": "V00001", "borrower_id": "B-0001", "lat": 34.7466, "lon": 113.6472,
+    "service_min": 20, "priority": 10, "window_start": "09:00", "window_end": "12:00"}
+TEAM_EXAMPLE: dict[str, Any] = {
+    "team_id": "T001", "members": "C001a;C001b", "start_lat": 34.7466, "start_lon": 113.6254,
+    "shift_start": "08:30", "shift_end": "18:00"}
+
+
+class Problem(BaseModel):
+    """One input problem: where (JSON pointer or file:row:column) and what is wrong."""
+
+    location: str = Field(examples=["/visits/3/lat"])
+    message: str = Field(examples=["lat 134.7 is outside -90..90 (lat and lon swapped?)"])
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a machine-readable type, a sentence, and located problems."""
+
+    error: str = Field(examples=["invalid_input"])
+    message: str = Field(examples=["the input cannot be planned"])
+    problems: list[Problem] = Field(default_factory=list)
+
+
+class PolicyRef(BaseModel):
+    """Which stored policy profile a plan uses, with per-plan overrides."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="default", min_length=1, max_length=100,
+                      pattern=r"^[A-Za-z0-9_.-]+$")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Keys as in a TOML profile: nested or 'section.key'.",
+        examples=[{"window": {"company_end": "19:00"}}])
+
+
+class PlanCreate(BaseModel):
+    """A day to plan: visits and teams as records (the columns of the CSV files)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "date": "2026-12-01", "visits": [VISIT_EXAMPLE], "teams": [TEAM_EXAMPLE],
+        "policy": {"name": "default", "overrides": {}}, "time_limit_s": 5}]})
+    date: date
+    visits: list[Any] = Field(max_length=5000)
+    teams: list[Any] = Field(max_length=500)
+    policy: PolicyRef = Field(default_factory=PolicyRef)
+    time_limit_s: float | None = Field(default=None, gt=0, le=3600,
+                                       description="Solver seconds; default: the policy's.")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class PlanAccepted(BaseModel):
+    """A plan was queued for solving."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"plan_id": "2b0tV3aQxJ8kR1mZ", "status": "queued"}]})
+    plan_id: str
+    status: Status
+
+
+class ProgressOut(BaseModel):
+    """How far a solve has got."""
+
+    elapsed_s: float
+    objective: int | None = None
+    solutions: int = 0
+
+
+class EventIn(BaseModel):
+    """An outcome reported from the field for one stop."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"visit_id": "V00001", "status": "done", "at": "2026-12-01T10:15:00+08:00",
+         "note": ""}]})
+    visit_id: str = Field(min_length=1, max_length=100)
+    status: OutcomeStatus
+    at: AwareDatetime
+    note: str = Field(default="", max_length=500)
+
+
+class EventOut(BaseModel):
+    """A stored field outcome."""
+
+    visit_id: str
+    team_id: str
+    status: OutcomeStatus
+    at: datetime
+    note: str
+    received_at: datetime
+
+
+class PolicyUsed(BaseModel):
+    """The stored profile version a plan was made with."""
+
+    name: str
+    version: int
+
+
+class PlanOut(BaseModel):
+    """A plan's current version: status, progress, error or the plan contract, field events."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "plan_id": "2b0tV3aQxJ8kR1mZ", "version": 1, "status": "solving", "date": "2026-12-01",
+        "progress": {"elapsed_s": 1.2, "objective": 183422, "solutions": 7}, "error": None,
+        "plan": None, "events": [], "policy": {"name": "default", "version": 0}}]})
+    plan_id: str
+    version: int
+    status: Status
+    date: date
+    progress: ProgressOut | None
+    error: ErrorBody | None
+    plan: dict[str, Any] | None = Field(
+        description="The plan contract (routeplan.io.plan_to_dict); each route also carries "
+                    "`field_link`, an absolute signed URL for that team.")
+    events: list[EventOut]
+    policy: PolicyUsed
+
+
+class PlanSummary(BaseModel):
+    """A plan in a list."""
+
+    plan_id: str
+    version: int
+    status: Status
+    date: date
+    created_at: datetime
+
+
+class PlanPage(BaseModel):
+    """One page of plans, newest first; pass `next_offset` as `offset` for the next."""
+
+    items: list[PlanSummary]
+    next_offset: int | None
+
+
+class RouteOut(BaseModel):
+    """One team's route of a plan's current version."""
+
+    plan_id: str
+    version: int
+    date: date
+    route: dict[str, Any]
+
+
+class PolicyIn(BaseModel):
+    """A policy profile: nested {section: {key: value}} as in the TOML file."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"policy": {"window": {"company_start": "09:00", "company_end": "20:00"},
+                    "teams": {"max_visits": 12}}}]})
+    policy: dict[str, Any]
+
+
+class PolicyOut(BaseModel):
+    """A stored policy profile version (version 0: the built-in default, never saved)."""
+
+    name: str
+    version: int
+    policy: dict[str, Any]
+    created_at: datetime | None
+    history: list[int]
+
+
+class AccessOut(BaseModel):
+    """One entry of a plan's access log."""
+
+    actor: str
+    what: str
+    at: datetime
+
+
+class LinkRevoked(BaseModel):
+    """How many field links were revoked."""
+
+    revoked: int
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)

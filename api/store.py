@@ -1,0 +1,353 @@
+"""The store: every read and write the service, its workers and its commands make to the database.
+
+Plain synchronous SQLAlchemy 2 in short transactions; the API calls it from FastAPI's thread
+pool, so the event loop never waits on the database. Rows leave the store detached.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import sessionmaker
+
+from routeplan_api.db import (
+    AccessEntry,
+    ApiKey,
+    FieldEvent,
+    FieldLink,
+    PlanInput,
+    PlanRow,
+    PlanVersion,
+    PolicyVersion,
+    make_engine,
+    migrate,
+)
+from routeplan_api.security import Role, default_link_expiry, new_key
+
+type Clock = Callable[[], datetime]
+
+QUEUED, SOLVING, DONE, FAILED = "queued", "solving", "done", "failed"
+
+
+def utc_now() -> datetime:
+    """The real clock (aware UTC); tests inject their own."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """A version's inputs as received: JSON records, or uploaded file names and bytes."""
+
+    kind: str  # "json" | "files"
+    visits_name: str
+    visits_data: bytes
+    teams_name: str
+    teams_data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PlanState:
+    """A plan with its current version, as the API shows it."""
+
+    plan: PlanRow
+    version: PlanVersion
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What a worker needs to solve one attempt of one version."""
+
+    plan_id: str
+    version: int
+    attempt: int
+    day: date
+    policy_json: str
+    time_limit_s: float
+    seed: int
+    inputs: Inputs
+
+
+class Store:
+    """Database access for plans, policies, keys, field links, access log and field events."""
+
+    def __init__(self, url: str, *, clock: Clock = utc_now, run_migrations: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        if run_migrations:
+            migrate(self.engine)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self.clock = clock
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise when the database cannot answer a trivial query."""
+        with self._session() as s:
+            s.execute(select(1))
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def create_key(self, role: Role, *, label: str = "",
+                   expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+        """Store a new key's digest; returns the row and the key itself (shown once)."""
+        key_id, key, key_digest = new_key()
+        row = ApiKey(id=key_id, digest=key_digest, role=role.label, label=label,
+                     created_at=self.clock(), expires_at=expires_at)
+        with self._session.begin() as s:
+            s.add(row)
+        return row, key
+
+    def key_by_digest(self, key_digest: str) -> ApiKey | None:
+        with self._session() as s:
+            return s.scalars(select(ApiKey).where(ApiKey.digest == key_digest)).first()
+
+    def list_keys(self) -> list[ApiKey]:
+        with self._session() as s:
+            return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+
+    def revoke_key(self, key_id: str) -> bool:
+        with self._session.begin() as s:
+            result = s.execute(update(ApiKey).where(ApiKey.id == key_id,
+                                                    ApiKey.revoked_at.is_(None))
+                               .values(revoked_at=self.clock()))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- policies ------------------------------------------------------------------------
+
+    def get_policy(self, name: str, version: int | None = None) -> PolicyVersion | None:
+        """The newest (or the given) version of a named policy profile."""
+        with self._session() as s:
+            q = select(PolicyVersion).where(PolicyVersion.name == name)
+            if version is not None:
+                q = q.where(PolicyVersion.version == version)
+            return s.scalars(q.order_by(PolicyVersion.version.desc()).limit(1)).first()
+
+    def policy_history(self, name: str) -> list[PolicyVersion]:
+        with self._session() as s:
+            return list(s.scalars(select(PolicyVersion).where(PolicyVersion.name == name)
+                                  .order_by(PolicyVersion.version)))
+
+    def put_policy(self, name: str, body: dict[str, Any], *, by: str) -> PolicyVersion:
+        """Save a new version of a profile; earlier versions stay."""
+        with self._session.begin() as s:
+            latest = s.scalar(select(func.max(PolicyVersion.version))
+                              .where(PolicyVersion.name == name)) or 0
+            row = PolicyVersion(name=name, version=latest + 1,
+                                body=json.dumps(body, ensure_ascii=False, sort_keys=True),
+                                created_at=self.clock(), created_by=by)
+            s.add(row)
+        return row
+
+    # -- plans ---------------------------------------------------------------------------
+
+    def create_plan(self, *, day: date, inputs: Inputs, policy_name: str, policy_version: int,
+                    policy: dict[str, Any], time_limit_s: float, seed: int,
+                    by: str) -> PlanState:
+        """A new plan with version 1, queued."""
+        now = self.clock()
+        plan = PlanRow(id=secrets.token_urlsafe(12), day=day, created_at=now, created_by=by,
+                       current_version=1)
+        version = PlanVersion(plan_id=plan.id, version=1, status=QUEUED,
+                              policy_name=policy_name, policy_version=policy_version,
+                              policy_json=json.dumps(policy, ensure_ascii=False),
+                              time_limit_s=time_limit_s, seed=seed, attempt=1, created_at=now)
+        with self._session.begin() as s:
+            s.add(plan)
+            s.flush()
+            s.add(version)
+            s.add(PlanInput(plan_id=plan.id, version=1, kind=inputs.kind,
+                            visits_name=inputs.visits_name, visits_data=inputs.visits_data,
+                            teams_name=inputs.teams_name, teams_data=inputs.teams_data))
+        return PlanState(plan, version)
+
+    def get_plan(self, plan_id: str, *, include_archived: bool = False) -> PlanState | None:
+        with self._session() as s:
+            plan = s.get(PlanRow, plan_id)
+            if plan is None or (plan.archived_at is not None and not include_archived):
+                return None
+            version = s.get(PlanVersion, (plan_id, plan.current_version))
+            return None if version is None else PlanState(plan, version)
+
+    def list_plans(self, *, day: date | None, limit: int, offset: int) -> list[PlanState]:
+        with self._session() as s:
+            q = (select(PlanRow, PlanVersion)
+                 .join(PlanVersion, (PlanVersion.plan_id == PlanRow.id)
+                       & (PlanVersion.version == PlanRow.current_version))
+                 .where(PlanRow.archived_at.is_(None)))
+            if day is not None:
+                q = q.where(PlanRow.day == day)
+            q = q.order_by(PlanRow.created_at.desc(), PlanRow.id).limit(limit).offset(offset)
+            return [PlanState(p, v) for p, v in s.execute(q)]
+
+    def archive_plan(self, plan_id: str) -> bool:
+        with self._session.begin() as s:
+            result = s.execute(update(PlanRow).where(PlanRow.id == plan_id,
+                                                     PlanRow.archived_at.is_(None))
+                               .values(archived_at=self.clock()))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def purge_archived(self, retention: timedelta) -> int:
+        """Delete plans archived longer than `retention` ago, with everything kept about them."""
+        cutoff = self.clock() - retention
+        with self._session.begin() as s:
+            ids = list(s.scalars(select(PlanRow.id).where(PlanRow.archived_at < cutoff)))
+            if not ids:
+                return 0
+            for table in (PlanVersion, PlanInput, FieldLink, AccessEntry, FieldEvent):
+                s.execute(delete(table).where(table.plan_id.in_(ids)))
+            s.execute(delete(PlanRow).where(PlanRow.id.in_(ids)))
+            return len(ids)
+
+    # -- jobs ----------------------------------------------------------------------------
+    # Job times are wall-clock (utc_now), never the injected clock: heartbeats come from
+    # other processes, and the reaper compares them with its own wall clock.
+
+    def claim(self, plan_id: str, version: int, attempt: int, worker: str) -> Job | None:
+        """Mark an attempt as solving by `worker`; None when it is stale or taken already."""
+        now = utc_now()
+        with self._session.begin() as s:
+            result = s.execute(
+                update(PlanVersion)
+                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
+                       PlanVersion.attempt == attempt, PlanVersion.status == QUEUED)
+                .values(status=SOLVING, worker=worker, heartbeat_at=now, started_at=now))
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return None
+            v = s.get_one(PlanVersion, (plan_id, version))
+            p = s.get_one(PlanRow, plan_id)
+            i = s.get_one(PlanInput, (plan_id, version))
+            return Job(plan_id, version, attempt, p.day, v.policy_json, v.time_limit_s, v.seed,
+                       Inputs(i.kind, i.visits_name, i.visits_data, i.teams_name, i.teams_data))
+
+    def _running(self, plan_id: str, version: int, attempt: int) -> Any:
+        return (update(PlanVersion)
+                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
+                       PlanVersion.attempt == attempt, PlanVersion.status == SOLVING))
+
+    def heartbeat(self, plan_id: str, version: int, attempt: int,
+                  progress: dict[str, Any] | None = None) -> bool:
+        """Say the attempt is alive (and how far it got); False when it is no longer ours."""
+        values: dict[str, Any] = {"heartbeat_at": utc_now()}
+        if progress is not None:
+            values["progress"] = json.dumps(progress)
+        with self._session.begin() as s:
+            result = s.execute(self._running(plan_id, version, attempt).values(**values))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def finish(self, plan_id: str, version: int, attempt: int, plan: dict[str, Any],
+               progress: dict[str, Any] | None) -> bool:
+        with self._session.begin() as s:
+            values: dict[str, Any] = {
+                "status": DONE, "plan_json": json.dumps(plan, ensure_ascii=False),
+                "finished_at": utc_now(), "error": None}
+            if progress is not None:
+                values["progress"] = json.dumps(progress)
+            result = s.execute(self._running(plan_id, version, attempt).values(**values))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def fail(self, plan_id: str, version: int, attempt: int, error: dict[str, Any]) -> bool:
+        with self._session.begin() as s:
+            result = s.execute(
+                update(PlanVersion)
+                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
+                       PlanVersion.attempt == attempt,
+                       PlanVersion.status.in_((QUEUED, SOLVING)))
+                .values(status=FAILED, error=json.dumps(error, ensure_ascii=False),
+                        finished_at=utc_now()))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def reap(self, *, stale_after: timedelta, max_attempts: int) -> list[tuple[str, int, int]]:
+        """Jobs whose worker went silent: re-queue them (returned) or fail them with a reason."""
+        cutoff = utc_now() - stale_after
+        requeue: list[tuple[str, int, int]] = []
+        with self._session.begin() as s:
+            stale = list(s.scalars(select(PlanVersion).where(
+                PlanVersion.status == SOLVING, PlanVersion.heartbeat_at < cutoff)))
+            for v in stale:
+                if v.attempt < max_attempts:
+                    v.attempt += 1
+                    v.status, v.worker, v.heartbeat_at, v.progress = QUEUED, None, None, None
+                    requeue.append((v.plan_id, v.version, v.attempt))
+                else:
+                    v.status, v.finished_at = FAILED, utc_now()
+                    v.error = json.dumps({
+                        "error": "worker_lost",
+                        "message": f"the worker stopped answering during attempt {v.attempt} "
+                                   f"of {max_attempts}; submit the plan again"})
+        return requeue
+
+    def queued(self) -> list[tuple[str, int, int]]:
+        """Every queued attempt (to hand again to a fresh local pool after a restart)."""
+        with self._session() as s:
+            rows = s.execute(select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.attempt)
+                             .where(PlanVersion.status == QUEUED))
+            return [(p, v, a) for p, v, a in rows]
+
+    # -- field links ---------------------------------------------------------------------
+
+    def links_for(self, plan_id: str, team_ids: Sequence[str], day: date, *,
+                  access: tuple[str, str] | None = None) -> dict[str, FieldLink]:
+        """Each team's live link, issuing new ones where there is none (one transaction).
+
+        `access` = (actor, what) is written to the access log in the same transaction.
+        """
+        now = self.clock()
+        with self._session.begin() as s:
+            if access is not None:
+                s.add(AccessEntry(plan_id=plan_id, actor=access[0], what=access[1], at=now))
+            live = s.scalars(select(FieldLink).where(
+                FieldLink.plan_id == plan_id, FieldLink.revoked_at.is_(None),
+                FieldLink.expires_at > now).order_by(FieldLink.issued_at))
+            out = {row.team_id: row for row in live if row.team_id in team_ids}
+            for team_id in team_ids:
+                if team_id not in out:
+                    row = FieldLink(id=secrets.token_urlsafe(9), plan_id=plan_id,
+                                    team_id=team_id, issued_at=now,
+                                    expires_at=default_link_expiry(day, now))
+                    s.add(row)
+                    out[team_id] = row
+            return out
+
+    def get_link(self, link_id: str) -> FieldLink | None:
+        with self._session() as s:
+            return s.get(FieldLink, link_id)
+
+    def revoke_links(self, plan_id: str, team_id: str) -> int:
+        with self._session.begin() as s:
+            result = s.execute(update(FieldLink).where(
+                FieldLink.plan_id == plan_id, FieldLink.team_id == team_id,
+                FieldLink.revoked_at.is_(None)).values(revoked_at=self.clock()))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- access log and field events -----------------------------------------------------
+
+    def log_access(self, plan_id: str, actor: str, what: str) -> None:
+        with self._session.begin() as s:
+            s.add(AccessEntry(plan_id=plan_id, actor=actor, what=what, at=self.clock()))
+
+    def access_log(self, plan_id: str) -> list[AccessEntry]:
+        with self._session() as s:
+            return list(s.scalars(select(AccessEntry).where(AccessEntry.plan_id == plan_id)
+                                  .order_by(AccessEntry.id)))
+
+    def add_event(self, *, plan_id: str, version: int, team_id: str, visit_id: str,
+                  status: str, at: datetime, note: str, link_id: str) -> FieldEvent:
+        row = FieldEvent(plan_id=plan_id, version=version, team_id=team_id, visit_id=visit_id,
+                         status=status, at=at, note=note, link_id=link_id,
+                         received_at=self.clock())
+        with self._session.begin() as s:
+            s.add(row)
+        return row
+
+    def events(self, plan_id: str) -> Sequence[FieldEvent]:
+        with self._session() as s:
+            return list(s.scalars(select(FieldEvent).where(FieldEvent.plan_id == plan_id)
+                                  .order_by(FieldEvent.id)))
+
