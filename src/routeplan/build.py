@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +19,9 @@ from routeplan.model.team import Mode, Team
 from routeplan.model.visit import Visit
 from routeplan.travel.haversine import HaversineMatrix
 from routeplan.travel.matrix import Matrices, TravelMatrix
+
+if TYPE_CHECKING:
+    from routeplan.geo.geocode import Geocoder
 
 
 class RegionLocator(Protocol):
@@ -34,26 +39,37 @@ def default_travel(policy: Policy) -> TravelMatrix:
 
 
 def default_locator() -> RegionLocator:
-    """Henan's prefecture polygons (geo.regions) when available, else a coarse outline."""
-    try:
-        from routeplan.geo.regions import Regions
-    except ImportError:  # pragma: no cover - until the regions data lands
-        return _SeatLocator()
-    return Regions.load()  # type: ignore[no-any-return,unused-ignore]
+    """Henan's prefecture polygons, loaded once per process."""
+    from routeplan.geo.regions import Regions
+
+    return Regions.load()
 
 
-class _SeatLocator:
-    """Coarse stand-in: inside Henan's bounding box, the nearest prefecture seat."""
+def default_geocoder(amap_key: str | None = None, cache_path: Path | None = None) -> Geocoder:
+    """Offline district-centre geocoding; AMap first when a key is configured."""
+    from routeplan.geo.geocode import AmapGeocoder, FallbackGeocoder, OfflineGeocoder
 
-    def locate(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        from routeplan.geo.prefectures import PREFECTURES
+    offline = OfflineGeocoder()
+    if not amap_key:
+        return offline
+    return FallbackGeocoder(AmapGeocoder(amap_key, cache_path=cache_path), offline)
 
-        x, y = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
-        seats = np.array([p.seat for p in PREFECTURES])
-        d = (x[:, None] - seats[None, :, 0]) ** 2 + (y[:, None] - seats[None, :, 1]) ** 2
-        codes = np.array([p.adcode for p in PREFECTURES], dtype=np.int64)[d.argmin(axis=1)]
-        inside = (x > 110.35) & (x < 116.65) & (y > 31.38) & (y < 36.37)
-        return np.where(inside, codes, 0).astype(np.int64)
+
+def place_visits(visits: Sequence[Visit], geocoder: Geocoder) -> list[Visit]:
+    """Give visits that have an address but no coordinates a location (or a reason why not)."""
+    out = []
+    for v in visits:
+        if v.location is not None or not v.address.strip():
+            out.append(v)
+            continue
+        found = geocoder.geocode(v.address)
+        if found.location is not None:
+            out.append(replace(v, location=found.location, location_quality=found.quality,
+                               location_note=found.note_en))
+        else:
+            note = f"{found.note_zh} / {found.note_en}".strip(" /")
+            out.append(replace(v, location_note=note or "address not recognised"))
+    return out
 
 
 def build_problem(
@@ -64,6 +80,7 @@ def build_problem(
     *,
     travel: TravelMatrix | None = None,
     locator: RegionLocator | None = None,
+    geocoder: Geocoder | None = None,
     warnings: Sequence[str] = (),
 ) -> Problem:
     """Turn validated visits and teams into an immutable Problem with its matrices.
@@ -71,6 +88,8 @@ def build_problem(
     Raises InvalidInput for roster errors, and for visits outside Henan when the policy
     says `outside_region = "reject"`.
     """
+    if any(v.location is None and v.address.strip() for v in visits):
+        visits = place_visits(visits, geocoder or default_geocoder())
     visits_t, teams_t = tuple(visits), tuple(teams)
     roster = _check_roster_early(visits_t, teams_t, policy)
     if roster:

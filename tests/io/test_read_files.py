@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import problems_of
-
 from routeplan.io.columns import CHINESE_HEADERS, columns_markdown
 from routeplan.io.readers import read_teams, read_visits
 
@@ -104,3 +103,11 @@ def test_public_surface_of_routeplan_io() -> None:
         "write_atomic", "write_plan",
     ]
     assert all(hasattr(routeplan.io, name) for name in routeplan.io.__all__)
+
+
+def test_readme_carries_the_whole_column_mapping() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- columns:start", 1)[1].split("-->", 1)[1]
+    block = block.split("<!-- columns:end -->", 1)[0].strip()
+    expected = columns_markdown().split("\n", 1)[1].strip().replace("\n## ", "\n### ")
+    assert block == expected

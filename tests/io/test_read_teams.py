@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import problems_of
-
 from routeplan.geo.crs import to_wgs84
 from routeplan.io.readers import read_teams, read_visits
 from routeplan.model.clock import TimeWindow

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 from conftest import problems_of
-
 from routeplan.geo.crs import Crs, to_wgs84
 from routeplan.io.readers import read_visits
 from routeplan.model.clock import TimeWindow

@@ -6,9 +6,9 @@ import json
 from datetime import date, datetime, time
 from pathlib import Path
 
-from conftest import problems_of
 from openpyxl import Workbook
 
+from conftest import problems_of
 from routeplan.io.readers import read_teams, read_visits, teams_from_records, visits_from_records
 from routeplan.model.clock import TimeWindow
 from routeplan.model.team import Mode

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from routeplan.io.plan_json import plan_to_dict
+
 from routeplan.model.clock import TimeWindow
 from routeplan.model.plan import Reason
 from routeplan.model.policy import Policy

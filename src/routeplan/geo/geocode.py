@@ -493,3 +493,15 @@ def _interpret(answer: dict[str, Any]) -> GeocodeResult:
 def _text(value: object) -> str:
     """AMap sends an empty list where a string is missing."""
     return value if isinstance(value, str) else ""
+
+
+class FallbackGeocoder:
+    """Asks `primary` first and `fallback` when the primary cannot place an address."""
+
+    def __init__(self, primary: Geocoder, fallback: Geocoder) -> None:
+        self.primary, self.fallback = primary, fallback
+
+    def geocode(self, address: str) -> GeocodeResult:
+        """The primary's answer when it found the address, else the fallback's."""
+        first = self.primary.geocode(address)
+        return first if first.found else self.fallback.geocode(address)

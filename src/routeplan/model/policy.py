@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from routeplan.errors import InvalidInput, InputProblem
+from routeplan.errors import InputProblem, InvalidInput
 from routeplan.model.clock import LEGAL_WINDOW, TimeWindow, format_hhmm, parse_hhmm
 from routeplan.model.team import LEGAL_MIN_TEAM_SIZE, Mode
 
@@ -227,7 +227,8 @@ class Policy:
             if documented:
                 lines.append(f"# {spec.doc}")
             value = getattr(self, spec.field)
-            lines.append(f"{spec.key} = {_toml_value(format_hhmm(value) if spec.kind == 'time' else value)}")
+            shown = format_hhmm(value) if spec.kind == "time" else value
+            lines.append(f"{spec.key} = {_toml_value(shown)}")
         return "\n".join(lines) + "\n"
 
 
@@ -289,4 +290,4 @@ def _coerce(spec: _Key, value: Any) -> Any:
 
 
 DEFAULT_POLICY = Policy()
-assert _FIELD_NAMES >= set(_BY_FIELD)
+assert set(_BY_FIELD) <= _FIELD_NAMES

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+
+import numpy as np
 
 from routeplan.errors import InputProblem, InvalidInput
 from routeplan.model.geo import LonLat
@@ -77,6 +79,36 @@ class Problem:
     def service_s(self, visit: Visit) -> int:
         """The visit's service time, or the policy's default."""
         return visit.service_s if visit.service_s is not None else self.policy.default_service_s
+
+    def restrict(self, visits: Sequence[int], teams: Sequence[int]) -> Problem:
+        """The sub-problem of some visits and teams, with its slice of the matrices."""
+        travel = self.travel
+        rows: list[int] = []
+        node: list[int | None] = []
+        for i in visits:
+            n = travel.visit_node[i]
+            node.append(None if n is None else len(rows))
+            if n is not None:
+                rows.append(n)
+        starts = list(range(len(rows), len(rows) + len(teams)))
+        rows += [travel.start_node[t] for t in teams]
+        ends = list(range(len(rows), len(rows) + len(teams)))
+        rows += [travel.end_node[t] for t in teams]
+        idx = np.asarray(rows, dtype=np.int64)
+        by_mode = {}
+        for mode, m in travel.by_mode.items():
+            if teams and mode not in {self.teams[t].mode for t in teams}:
+                continue
+            by_mode[mode] = Matrices(
+                np.ascontiguousarray(m.durations[np.ix_(idx, idx)]),
+                np.ascontiguousarray(m.distances[np.ix_(idx, idx)]),
+                tuple(m.is_snapped(int(r)) for r in idx) if m.snapped else (),
+                m.source, m.warnings)
+        sub = TravelData(tuple(travel.points[r] for r in rows), tuple(node), tuple(starts),
+                         tuple(ends), by_mode, travel.source)
+        return Problem(self.day, tuple(self.visits[i] for i in visits),
+                       tuple(self.teams[t] for t in teams), self.policy, sub,
+                       tuple(self.prefecture[i] for i in visits), self.warnings)
 
     def max_visits(self, team: Team) -> int:
         """A team's cap on visits: its own, never above the policy's."""

@@ -61,6 +61,13 @@ class Team:
             raise InvalidInput(
                 f"break_start: team {self.team_id!r} has break_min but no break_start/break_end"
             )
+        if self.break_s and self.break_window is not None and (
+                self.break_window.start < self.shift.start
+                or self.break_window.start + self.break_s > self.shift.end):
+            raise InvalidInput(
+                f"break_start: the break of team {self.team_id!r} ({self.break_window}, "
+                f"{self.break_s // 60} min) does not fit inside its shift {self.shift}"
+            )
         if self.max_visits is not None and not 0 <= self.max_visits <= 200:
             raise InvalidInput(f"max_visits: {self.max_visits} is not between 0 and 200")
         if self.capacity is not None and self.capacity < 0:

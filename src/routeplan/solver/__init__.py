@@ -1,5 +1,6 @@
 """The solver core: screen visits, build the OR-Tools model, solve, explain what was left out."""
 
-from routeplan.solver.solve import SolveOptions, solve
+from routeplan.solver.entry import solve
+from routeplan.solver.solve import Progress, SolveOptions
 
-__all__ = ["SolveOptions", "solve"]
+__all__ = ["Progress", "SolveOptions", "solve"]

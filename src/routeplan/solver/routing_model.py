@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from time import monotonic
+from typing import Any
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp
 
 from routeplan.model.problem import Problem
 from routeplan.solver.screen import Candidate
+from routeplan.solver.search import RUIN_RECREATE, Strategy, base_parameters, ruin_parameters
 
 HORIZON_S = 24 * 3600
 
@@ -37,13 +40,25 @@ class SearchOutcome:
 
 @dataclass(frozen=True, slots=True)
 class SearchSettings:
-    """How to search: time and solution budgets, strategies. Deterministic without a time limit."""
+    """How to search: time and solution budgets, and the recipe. Repeatable without a time limit.
+
+    `first_solution` and `metaheuristic`, when given, override the strategy's own.
+    """
 
     time_limit_s: float
     solution_limit: int | None = None
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    lns_time_limit_ms: int = 100
+    first_solution: str | None = None
+    metaheuristic: str | None = None
+    strategy: Strategy = RUIN_RECREATE
+
+    def resolved(self) -> Strategy:
+        """The strategy with any explicit first-solution or metaheuristic override."""
+        s = self.strategy
+        if self.first_solution is not None and self.first_solution != s.first_solution:
+            s = replace(s, first_solution=self.first_solution)
+        if self.metaheuristic is not None and self.metaheuristic != s.metaheuristic:
+            s = replace(s, metaheuristic=self.metaheuristic)
+        return s
 
 
 type OnSolution = Callable[[int, int], bool]  # (objective, solutions so far) -> stop now?
@@ -69,6 +84,9 @@ class RoutingModel:
         )
         service = np.array([c.service_s for c in self.candidates] + [0] * (2 * n_teams),
                            dtype=np.int64)
+        self._callback: list[Callable[[], None]] = [lambda: None]
+        self._callback_added = False
+        self.mean_arc_cost = 1.0
         self._build(rows, service)
 
     # -- model -----------------------------------------------------------------------------
@@ -85,6 +103,9 @@ class RoutingModel:
             transit = travel + service[:, None]
             time_cb[mode] = routing.RegisterTransitMatrix(transit.tolist())
             cost_cb[mode] = routing.RegisterTransitMatrix(travel.tolist())
+            off_diagonal = travel[~np.eye(len(rows), dtype=bool) & (travel < 10 * HORIZON_S)]
+            if off_diagonal.size:
+                self.mean_arc_cost = max(self.mean_arc_cost, float(off_diagonal.mean()))
         per_vehicle_time = [time_cb[t.mode] for t in teams]
         for v, t in enumerate(teams):
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[t.mode], v)
@@ -158,30 +179,81 @@ class RoutingModel:
 
     def search(self, settings: SearchSettings, on_solution: OnSolution | None = None
                ) -> SearchOutcome:
+        """Run the strategy: optional ruin-and-recreate ILS, then its metaheuristic.
+
+        Budgets: each phase gets its share of the time limit and, when a solution limit
+        is given, that limit; a stop asked for by `on_solution` ends every phase.
+        """
+        strategy = settings.resolved()
+        began = monotonic()
+        stopped = [False]
+        best = [0]
+
+        def _stop_after(objective: int, count: int) -> bool:
+            if on_solution is not None and on_solution(objective, count):
+                stopped[0] = True
+            return stopped[0]
+
+        total = [0]
+        first: Any = None
+        if strategy.ruin_share > 0.0 and len(self.candidates) > 1:
+            params = ruin_parameters(strategy, settings.time_limit_s * strategy.ruin_share,
+                                     settings.solution_limit, self.mean_arc_cost)
+            first, n = self._solve(params, _stop_after, best)
+            total[0] += n
+            if stopped[0]:
+                return self._outcome(first, total[0])
+        # what the first phase left of the wall-clock budget (all of it if it did not run)
+        rest = settings.time_limit_s - (monotonic() - began)
+        params = base_parameters(strategy, max(rest, 0.05), settings.solution_limit)
+        second, n = self._solve(params, _stop_after, best, start=first)
+        total[0] += n
+        final = second
+        if first is not None and (second is None
+                                  or first.ObjectiveValue() < second.ObjectiveValue()):
+            final = first
+        return self._outcome(final, total[0])
+
+    def _solve(self, params: Any, on_solution: OnSolution, best: list[int],
+               start: Any = None) -> tuple[Any, int]:
         routing = self.routing
-        params = pywrapcp.DefaultRoutingSearchParameters()
-        params.first_solution_strategy = getattr(
-            routing_enums_pb2.FirstSolutionStrategy, settings.first_solution)
-        params.local_search_metaheuristic = getattr(
-            routing_enums_pb2.LocalSearchMetaheuristic, settings.metaheuristic)
-        params.time_limit.FromMilliseconds(max(1, int(settings.time_limit_s * 1000)))
-        params.lns_time_limit.FromMilliseconds(settings.lns_time_limit_ms)
-        if settings.solution_limit is not None:
-            params.solution_limit = settings.solution_limit
         count = [0]
 
         def _at_solution() -> None:
             count[0] += 1
-            if on_solution is not None and on_solution(int(routing.CostVar().Max()), count[0]):
+            objective = int(routing.CostVar().Max())
+            if best[0] == 0 or objective < best[0]:
+                best[0] = objective
+            if on_solution(best[0], count[0]):
                 routing.solver().FinishCurrentSearch()
 
-        routing.AddAtSolutionCallback(_at_solution)
-        solution = routing.SolveWithParameters(params)
-        status = _status_name(routing.status())
+        if not self._callback_added:
+            routing.AddAtSolutionCallback(self._dispatch)
+            self._callback_added = True
+        self._callback[0] = _at_solution
+        if params.use_iterated_local_search:
+            # SolveWithParameters ignores the ILS flag; this entry point runs the ILS loop
+            solution = routing.SolveWithIteratedLocalSearch(params)
+        elif start is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start, params)
+        else:
+            solution = routing.SolveWithParameters(params)
+        if solution is not None:
+            # keep it beyond the next solve, which reuses the solver's own assignment
+            kept = routing.solver().Assignment(solution)
+            solution = kept
+        return solution, count[0]
+
+    def _dispatch(self) -> None:
+        # OR-Tools keeps the first callback for good; each solve swaps in its own
+        self._callback[0]()
+
+    def _outcome(self, solution: Any, solutions: int) -> SearchOutcome:
+        status = _status_name(self.routing.status())
         if solution is None:
-            return SearchOutcome((), None, status, count[0])
+            return SearchOutcome((), None, status, solutions)
         return SearchOutcome(self._read(solution), int(solution.ObjectiveValue()), status,
-                             count[0])
+                             solutions)
 
     def _read(self, solution: pywrapcp.Assignment) -> tuple[VehicleRoute, ...]:
         routing, manager, time = self.routing, self.manager, self.time

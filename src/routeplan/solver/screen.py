@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from routeplan.geo.prefectures import PREFECTURES
 from routeplan.holidays import day_info
 from routeplan.model.clock import LEGAL_WINDOW, TimeWindow
-from routeplan.model.plan import Reason
 from routeplan.model.problem import Problem
 from routeplan.model.team import Team
 from routeplan.model.visit import Place, Visit
@@ -124,7 +123,8 @@ def _first_reason(problem: Problem, i: int, v: Visit,
     if v.place is Place.WORKPLACE and not v.workplace_consent:
         return reasons.workplace_without_consent()
     days_since = (problem.day - v.last_visit).days if v.last_visit is not None else None
-    if ((days_since is not None and days_since < policy.min_days_between_visits)
+    # a visit recorded for the plan day itself counts: at most one visit per borrower per day
+    if ((days_since is not None and days_since < max(policy.min_days_between_visits, 1))
             or v.visits_last_7d + 1 > policy.max_visits_per_7d):
         return reasons.too_recent(days_since, policy.min_days_between_visits,
                                   v.visits_last_7d, policy.max_visits_per_7d)
@@ -175,7 +175,7 @@ def _eligible_teams(problem: Problem, i: int, v: Visit) -> tuple[list[int], tupl
 
 def _reachable_alone(problem: Problem, team: Team, k: int, node: int, window: TimeWindow,
                      service: int) -> bool:
-    """Can the team leave at shift start, serve only this visit in its window, and get back?"""
+    """True when the team can leave at shift start, serve only this visit, and get back."""
     travel = problem.travel
     go = travel.duration(team.mode, travel.start_node[k], node)
     back = travel.duration(team.mode, node, travel.end_node[k])

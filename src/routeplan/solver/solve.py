@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from routeplan.compliance import assert_compliant
+from routeplan.errors import InvalidInput
 from routeplan.kpis import compute_kpis
-from routeplan.model.plan import BreakSlot, Plan, Route, Stop, Unassigned
+from routeplan.model.plan import BreakSlot, Plan, Reason, Route, Stop, Unassigned
 from routeplan.model.problem import Problem
 from routeplan.solver import reasons
+from routeplan.solver.portfolio import run_portfolio
 from routeplan.solver.reasons import Explanation
-from routeplan.solver.routing_model import RoutingModel, SearchSettings, VehicleRoute
+from routeplan.solver.routing_model import SearchSettings, VehicleRoute
 from routeplan.solver.screen import Candidate, screen
+from routeplan.solver.search import PORTFOLIO, STRATEGIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +33,59 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class SolveOptions:
-    """Search budget and strategy. With `solution_limit` and no time pressure, runs repeat."""
+    """Search budget and strategy. With `solution_limit` instead of time pressure, runs repeat.
+
+    `strategy` names a recipe of `routeplan.solver.search.STRATEGIES`; None runs the
+    portfolio (`search.PORTFOLIO`: ruin-and-recreate then GLS here, GLS from parallel
+    cheapest insertion in a second process) when `workers` allows it, else the first alone.
+    `workers` None means two when the machine has two cores, this is not already a worker
+    process, and the budget is a time limit of at least `PORTFOLIO_MIN_S` seconds, else one.
+    `first_solution` and `metaheuristic` override the recipe's own (e.g.
+    "PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH").
+    """
 
     time_limit_s: float | None = None  # None: the policy's
     solution_limit: int | None = None
     seed: int = 0
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    first_solution: str | None = None
+    metaheuristic: str | None = None
+    strategy: str | None = None
+    workers: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.strategy is not None and self.strategy not in STRATEGIES:
+            raise InvalidInput(f"strategy: {self.strategy!r} is not one of "
+                               f"{', '.join(sorted(STRATEGIES))}")
+        if self.workers is not None and not 1 <= self.workers <= len(PORTFOLIO):
+            raise InvalidInput(f"workers: {self.workers} is not between 1 and {len(PORTFOLIO)}")
+
+
+#: Seconds kept back from the time limit for assembling, explaining and checking the plan.
+_RESERVE_S = 0.3
+#: A portfolio pays for a process start (~1 s with OR-Tools' import); below this budget the
+#: second process would mostly wait for its own start-up.
+PORTFOLIO_MIN_S = 3.0
+#: Below this many visits one process finds the best plan long before the limit.
+PORTFOLIO_MIN_VISITS = 20
+
+
+def search_settings(options: SolveOptions, limit: float, n_candidates: int
+                    ) -> list[SearchSettings]:
+    """The strategies a solve runs, one per process, the preferred one first."""
+    if options.strategy is not None:
+        chosen = [STRATEGIES[options.strategy]]
+    else:
+        workers = options.workers
+        if workers is None:
+            # a solve inside a worker process (e.g. one part of a decomposed day on the local
+            # pool) already shares the cores: it does not start processes of its own
+            workers = 2 if ((os.cpu_count() or 1) >= 2 and options.solution_limit is None
+                            and multiprocessing.parent_process() is None
+                            and limit >= PORTFOLIO_MIN_S
+                            and n_candidates >= PORTFOLIO_MIN_VISITS) else 1
+        chosen = list(PORTFOLIO[:workers])
+    return [SearchSettings(limit, options.solution_limit, options.first_solution,
+                           options.metaheuristic, strategy) for strategy in chosen]
 
 
 def solve(
@@ -55,23 +106,24 @@ def solve(
     if options.seed:
         random.Random(options.seed).shuffle(candidates)
     warnings = list(problem.warnings) + list(screening.warnings)
-    limit = options.time_limit_s if options.time_limit_s is not None else problem.policy.time_limit_s
+    limit = options.time_limit_s
+    if limit is None:
+        limit = problem.policy.time_limit_s
 
     vehicle_routes: tuple[VehicleRoute, ...] = ()
     objective: int | None = None
     if candidates and problem.teams:
-        model = RoutingModel(problem, candidates)
-
         def on_solution(obj: int, n: int) -> bool:
             if progress is not None:
                 progress(Progress(time.perf_counter() - began, obj, n))
             return bool(should_stop and should_stop())
 
-        outcome = model.search(
-            SearchSettings(limit, options.solution_limit, options.first_solution,
-                           options.metaheuristic),
-            on_solution,
-        )
+        # the limit covers the whole solve: screening so far, and assembling and checking
+        # the plan afterwards (a small reserve)
+        left = limit - (time.perf_counter() - began) - _RESERVE_S
+        budget = max(0.1, left) if options.solution_limit is None else limit
+        outcome = run_portfolio(problem, candidates,
+                                search_settings(options, budget, len(candidates)), on_solution)
         vehicle_routes, objective = outcome.routes, outcome.objective
         if outcome.objective is None:
             warnings.append(f"the solver found no solution within {limit:g} s; "
@@ -129,6 +181,12 @@ def _explain(problem: Problem, rejected: dict[int, Explanation], candidates: lis
     routed = {s.visit_id for r in routes for s in r.stops}
     routed_by_borrower = {s.borrower_id: s.visit_id for r in routes for s in r.stops}
     why: dict[int, Explanation] = dict(rejected)
+    order = list(Reason)
+    for i, e in rejected.items():  # same_borrower_same_day precedes the later screening reasons
+        other = routed_by_borrower.get(problem.visits[i].borrower_id)
+        if other is not None and order.index(e.reason) > order.index(
+                Reason.SAME_BORROWER_SAME_DAY):
+            why[i] = reasons.same_borrower(other)
     for c in candidates:
         visit = problem.visits[c.visit]
         if visit.visit_id in routed:

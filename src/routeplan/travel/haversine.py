@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from routeplan.model.geo import LonLat
 from routeplan.model.team import Mode
@@ -16,7 +17,7 @@ EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_SPEEDS_KMH: Mapping[Mode, float] = {Mode.CAR: 30.0, Mode.EBIKE: 15.0, Mode.WALK: 4.5}
 
 
-def great_circle_m(a: Sequence[LonLat], b: Sequence[LonLat]) -> np.ndarray:
+def great_circle_m(a: Sequence[LonLat], b: Sequence[LonLat]) -> npt.NDArray[np.float64]:
     """Pairwise great-circle distances in metres (float), shape (len(a), len(b)); vectorised."""
     pa = np.radians(np.asarray(a, dtype=np.float64).reshape(-1, 2))
     pb = np.radians(np.asarray(b, dtype=np.float64).reshape(-1, 2))
@@ -24,7 +25,8 @@ def great_circle_m(a: Sequence[LonLat], b: Sequence[LonLat]) -> np.ndarray:
     lon2, lat2 = pb[:, 0][None, :], pb[:, 1][None, :]
     h = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    out: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,5 +47,6 @@ class HaversineMatrix:
         durations: IntMatrix = np.rint(road_m / speed_ms).astype(np.int64)
         return Matrices(durations, distances, source=self.name)
 
-    def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:
+    def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:  # noqa: ARG002
+        """Straight segments: this source knows no roads, whatever the mode."""
         return list(points)

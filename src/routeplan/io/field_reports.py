@@ -1,0 +1,140 @@
+"""Reading what the field reports mid-day: team positions and visit outcomes (JSON or CSV).
+
+Positions: a JSON object `{"T001": {"lat": 34.75, "lon": 113.62, "crs": "gcj02"}}`, a JSON
+array of `{"team_id", "lat", "lon", "crs"}`, or a CSV with the header `team_id,lat,lon[,crs]`.
+`crs` defaults to `wgs84`; phones on AMap report GCJ-02, which is converted here.
+Outcomes: a JSON array (or `{"outcomes": [...]}`) of `{"visit_id", "team_id", "status", "at",
+"note"}` with `status` one of arrived, done, not_at_home, refused, rescheduled and `at` an ISO
+8601 moment with its offset. Every problem is reported with its location, as input errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from routeplan.errors import InputProblem, InvalidInput
+from routeplan.geo.crs import to_wgs84
+from routeplan.model.geo import LonLat, check_lonlat
+from routeplan.model.outcome import Outcome, OutcomeStatus
+
+
+def read_positions(path: str | Path) -> dict[str, LonLat]:
+    """Team positions from a .json or .csv file, as WGS-84 (lon, lat)."""
+    p = Path(path)
+    text = _text(p)
+    if p.suffix.lower() == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        return positions_from_records(rows, source=p.name, first_row=2)
+    return positions_from_records(_json(p, text), source=p.name)
+
+
+def positions_from_records(records: object, *, source: str = "positions",
+                           first_row: int = 0) -> dict[str, LonLat]:
+    """Positions from parsed JSON (object keyed by team, or array) or CSV rows."""
+    items: list[tuple[str, object]]
+    if isinstance(records, Mapping):
+        items = [(f"{source}/{k}", {**v, "team_id": k} if isinstance(v, Mapping) else v)
+                 for k, v in records.items()]
+    elif isinstance(records, list):
+        items = [(f"{source}:{n + first_row}" if first_row else f"{source}/{n}", r)
+                 for n, r in enumerate(records)]
+    else:
+        raise InvalidInput(f"{source}: expected an object or an array of positions")
+    out: dict[str, LonLat] = {}
+    problems: list[InputProblem] = []
+    for where, rec in items:
+        try:
+            if not isinstance(rec, Mapping):
+                raise InvalidInput("expected an object with team_id, lat and lon")
+            tid = str(rec.get("team_id") or "").strip()
+            if not tid:
+                raise InvalidInput("team_id is missing")
+            lon, lat = _number(rec, "lon"), _number(rec, "lat")
+            crs = str(rec.get("crs") or "wgs84")
+            point = check_lonlat(to_wgs84(lon, lat, crs), "lat/lon")
+            if tid in out:
+                raise InvalidInput(f"team {tid!r} is given twice")
+            out[tid] = point
+        except (InvalidInput, ValueError) as exc:
+            problems.append(InputProblem(where, str(exc)))
+    if problems:
+        raise InvalidInput.many(problems)
+    return out
+
+
+def read_outcomes(path: str | Path) -> tuple[Outcome, ...]:
+    """Field outcomes from a JSON file."""
+    p = Path(path)
+    return outcomes_from_records(_json(p, _text(p)), source=p.name)
+
+
+def outcomes_from_records(records: object, *, source: str = "outcomes") -> tuple[Outcome, ...]:
+    """Outcomes from parsed JSON: an array, or an object with an `outcomes` array."""
+    if isinstance(records, Mapping):
+        records = records.get("outcomes")
+    if not isinstance(records, list):
+        raise InvalidInput(f"{source}: expected an array of outcomes")
+    out: list[Outcome] = []
+    problems: list[InputProblem] = []
+    allowed = ", ".join(s.value for s in OutcomeStatus)
+    for n, rec in enumerate(records):
+        where = f"{source}/{n}"
+        try:
+            if not isinstance(rec, Mapping):
+                raise InvalidInput("expected an object")
+            status_text = str(rec.get("status", ""))
+            try:
+                status = OutcomeStatus(status_text)
+            except ValueError:
+                raise InvalidInput(f"status {status_text!r} is not one of {allowed}") from None
+            try:
+                at = datetime.fromisoformat(str(rec.get("at", "")))
+            except ValueError:
+                raise InvalidInput(f"at {rec.get('at')!r} is not an ISO 8601 moment") from None
+            out.append(Outcome(_required(rec, "visit_id"), _required(rec, "team_id"), status,
+                               at, str(rec.get("note") or "")))
+        except InvalidInput as exc:
+            problems.append(InputProblem(where, str(exc)))
+    if problems:
+        raise InvalidInput.many(problems)
+    return tuple(out)
+
+
+def _required(rec: Mapping[str, Any], key: str) -> str:
+    value = str(rec.get(key) or "").strip()
+    if not value:
+        raise InvalidInput(f"{key} is missing")
+    return value
+
+
+def _number(rec: Mapping[str, Any], key: str) -> float:
+    value = rec.get(key)
+    if isinstance(value, bool) or value is None or value == "":
+        raise InvalidInput(f"{key} is missing")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{key} {value!r} is not a number") from None
+
+
+def _text(p: Path) -> str:
+    try:
+        return p.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InvalidInput(f"{p}: no such file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{p.name}: the file is not UTF-8") from None
+
+
+def _json(p: Path, text: str) -> object:
+    try:
+        data: object = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{p.name}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    return data

@@ -1,0 +1,179 @@
+"""What the pages show, computed once from a plan: display coordinates, times, outcomes, texts.
+
+Everything a page puts on screen about a stop passes through here, so COMPLIANCE.md rule 9
+holds in one place: a stop is named by its case reference (`visit_id`) only; borrower ids,
+addresses, amounts and statuses other than the team's own outcome reports never leave the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from routeplan.errors import InvalidInput
+from routeplan.geo.crs import Crs, from_wgs84
+from routeplan.maps.navigation import nav_links
+from routeplan.model.clock import SHANGHAI, TimeWindow, format_hhmm
+from routeplan.model.geo import LonLat
+from routeplan.model.outcome import Outcome, OutcomeStatus
+from routeplan.model.plan import Plan, Reason, Route, Stop
+
+#: Rule 10 of COMPLIANCE.md, and the consent rule of rule 5, as the team reads them.
+REMINDER_ZH = ("上门时请主动出示工作证件并说明来意；未经同意不得进入住所或办公场所；"
+               "全程如实记录，每站结束后上报结果。")
+REMINDER_SHORT_ZH = ("出示工作证件", "经同意方可进入", "全程记录并上报")
+
+#: Short Chinese names of the reasons a visit was not routed (the dispatcher's view).
+REASON_ZH: dict[Reason, str] = {
+    Reason.DO_NOT_VISIT: "标记为不予外访",
+    Reason.HOLIDAY: "法定节假日",
+    Reason.INVALID_LOCATION: "位置无法确定",
+    Reason.WORKPLACE_WITHOUT_CONSENT: "单位地址未获同意",
+    Reason.VISITED_TOO_RECENTLY: "近期已拜访",
+    Reason.SAME_BORROWER_SAME_DAY: "同一客户当日已安排",
+    Reason.OUTSIDE_LAWFUL_HOURS: "超出合法时段",
+    Reason.OUTSIDE_COMPANY_WINDOW: "超出公司时段",
+    Reason.NO_ELIGIBLE_TEAM: "无合适外访组",
+    Reason.UNREACHABLE: "班次内无法到达",
+    Reason.OVER_CAPACITY: "当日运力不足",
+}
+
+#: One colour per team in the overview, distinct on AMap's pale base map and in print.
+TEAM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
+                "#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173", "#3182bd",
+                "#e6550d", "#31a354")
+
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def project(points: Sequence[LonLat], crs: Crs) -> list[tuple[float, float]]:
+    """WGS-84 (lon, lat) points as (lat, lon) in the tile provider's system, 6 decimals."""
+    if not points:
+        return []
+    lons, lats = from_wgs84(np.array([p[0] for p in points]), np.array([p[1] for p in points]),
+                            crs)
+    return [(round(float(y), 6), round(float(x), 6)) for x, y in zip(lons, lats, strict=True)]
+
+
+def latest_outcomes(outcomes: Iterable[Outcome],
+                    team_id: str | None = None) -> dict[str, Outcome]:
+    """The last report per visit (by time), optionally only a team's own."""
+    latest: dict[str, Outcome] = {}
+    for o in outcomes:
+        if team_id is not None and o.team_id != team_id:
+            continue
+        prev = latest.get(o.visit_id)
+        if prev is None or o.at >= prev.at:
+            latest[o.visit_id] = o
+    return latest
+
+
+def window_text(window: TimeWindow | None) -> str:
+    """A borrower's window as HH:MM–HH:MM, or 无约定 (no appointment: company hours apply)."""
+    return str(window) if window is not None else "无约定"
+
+
+def minutes_text(seconds: int) -> str:
+    """A duration as 分钟 (minutes), or 小时 and 分钟 past an hour."""
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} 分钟"
+    return f"{minutes // 60} 小时 {minutes % 60} 分钟" if minutes % 60 else f"{minutes // 60} 小时"
+
+
+def km_text(metres: int) -> str:
+    return f"{metres / 1000:.1f} 公里"
+
+
+@dataclass(frozen=True, slots=True)
+class StopView:
+    """One stop as the pages show it."""
+
+    n: int
+    visit_id: str
+    arrival: str
+    start: str
+    departure: str
+    window: str
+    service: str
+    waiting_min: int
+    latlon: tuple[float, float]
+    outcome: OutcomeStatus | None
+    outcome_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreakView:
+    """The team's break, placed before the stop numbered `before_n` (None: after the last)."""
+
+    start: str
+    end: str
+    before_n: int | None
+
+
+def stop_views(route: Route, crs: Crs, outcomes: dict[str, Outcome]) -> list[StopView]:
+    """The route's stops in visit order, numbered from 1, in the provider's coordinates."""
+    coords = project([s.location for s in route.stops], crs)
+    out: list[StopView] = []
+    for n, (stop, latlon) in enumerate(zip(route.stops, coords, strict=True), start=1):
+        o = outcomes.get(stop.visit_id)
+        out.append(_stop_view(n, stop, latlon, o))
+    return out
+
+
+def _stop_view(n: int, stop: Stop, latlon: tuple[float, float], o: Outcome | None) -> StopView:
+    at = ""
+    if o is not None:
+        at = o.at.astimezone(SHANGHAI).strftime("%H:%M")
+    return StopView(n, stop.visit_id, format_hhmm(stop.arrival), format_hhmm(stop.start),
+                    format_hhmm(stop.departure), window_text(stop.window),
+                    minutes_text(stop.service_s), round(stop.waiting_s / 60), latlon,
+                    o.status if o is not None else None, at)
+
+
+def break_views(route: Route) -> list[BreakView]:
+    """Each break, placed before the first stop whose service starts at or after its end."""
+    out: list[BreakView] = []
+    for b in route.breaks:
+        before = next((n for n, s in enumerate(route.stops, start=1) if s.start >= b.end), None)
+        out.append(BreakView(format_hhmm(b.start), format_hhmm(b.end), before))
+    return out
+
+
+def route_line(route: Route, crs: Crs) -> list[tuple[float, float]]:
+    """The line to draw: road geometry when present, else base → stops → base, straight."""
+    if route.geometry:
+        points = list(route.geometry)
+    else:
+        points = [route.start_location, *(s.location for s in route.stops), route.end_location]
+    return project(points, crs)
+
+
+def day_text(day: date) -> tuple[str, str]:
+    """The date as 2026年12月1日 and its weekday."""
+    return f"{day.year}年{day.month}月{day.day}日", WEEKDAYS_ZH[day.weekday()]
+
+
+def route_of(plan: Plan, team_id: str) -> Route:
+    route = plan.route(team_id)
+    if route is None:
+        known = ", ".join(r.team_id for r in plan.routes) or "none"
+        raise InvalidInput(f"team_id: {team_id!r} has no route in this plan (routes: {known})")
+    return route
+
+
+def list_items(stops: Sequence[StopView], breaks: Sequence[BreakView],
+           route: Route, *, nav: bool = True) -> list[dict[str, Any]]:
+    """Stop cards with their navigation links, breaks slotted in before the right stop."""
+    items: list[dict[str, Any]] = []
+    by_n = {s.n: s for s in stops}
+    for view, stop in zip(stops, route.stops, strict=True):
+        items.extend({"kind": "break", "b": b} for b in breaks if b.before_n == view.n)
+        items.append({"kind": "stop", "s": by_n[view.n],
+                      "nav": nav_links(stop.location, stop.visit_id) if nav else ()})
+    items.extend({"kind": "break", "b": b} for b in breaks if b.before_n is None)
+    return items

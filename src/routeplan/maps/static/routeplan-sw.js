@@ -1,0 +1,53 @@
+/* routeplan service worker: keeps the field page, its assets and the tiles already seen, so
+ * the day's route still opens without signal. Serve it from the folder of the field pages
+ * (e.g. /m/routeplan-sw.js for /m/{token}) so its scope covers them. */
+"use strict";
+var CACHE = "routeplan-field-v1";
+var TILES = "routeplan-tiles-v1";
+var MAX_TILES = 600;
+// The page registers this worker as routeplan-sw.js?assets=<assets_url>.
+var ASSETS = new URL(new URL(self.location.href).searchParams.get("assets") || "/assets/",
+                     self.location.href).href;
+
+self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
+
+function trim(cache) {
+  return cache.keys().then(function (keys) {
+    var extra = keys.length - MAX_TILES;
+    return Promise.all(keys.slice(0, Math.max(0, extra)).map(function (k) { return cache.delete(k); }));
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var req = event.request;
+  if (req.method !== "GET") return;
+  var url = new URL(req.url);
+  if (req.mode === "navigate") {
+    // Network first, so a re-plan shows at once; the last copy when offline.
+    event.respondWith(fetch(req).then(function (res) {
+      if (res.ok) { var copy = res.clone(); caches.open(CACHE).then(function (c) { c.put(req, copy); }); }
+      return res;
+    }).catch(function () {
+      return caches.match(req).then(function (hit) { return hit || Response.error(); });
+    }));
+  } else if (url.href.indexOf(ASSETS) === 0) {
+    // Versioned assets: cache first.
+    event.respondWith(caches.match(req).then(function (hit) {
+      return hit || fetch(req).then(function (res) {
+        if (res.ok) { var copy = res.clone(); caches.open(CACHE).then(function (c) { c.put(req, copy); }); }
+        return res;
+      });
+    }));
+  } else if (req.destination === "image") {
+    // Map tiles: the cached one, else the network (kept, up to MAX_TILES).
+    event.respondWith(caches.open(TILES).then(function (cache) {
+      return cache.match(req).then(function (hit) {
+        return hit || fetch(req).then(function (res) {
+          cache.put(req, res.clone()).then(function () { return trim(cache); });
+          return res;
+        });
+      });
+    }));
+  }
+});

@@ -1,0 +1,220 @@
+"""Large days by decomposition: prefecture groups, then geographic clusters, solved in parallel.
+
+A province-wide day is many nearly independent problems: teams mostly serve one prefecture,
+and inside a large prefecture a team works one part of town. The day is split into parts that
+keep every borrower's visits together (at most one visit per borrower per day stays exact),
+each part is solved by the ordinary solver with its share of the time budget, on a pool of
+processes (or any `PartRunner`, such as the service's job queue), and the parts' routes are
+joined and checked again as one plan. The clustering is a small seeded k-means in numpy: no
+library clusters with the borrower-grouping and team-quota rules this needs.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
+
+import numpy as np
+
+from routeplan.compliance import assert_compliant
+from routeplan.geo.prefectures import PREFECTURES
+from routeplan.kpis import compute_kpis
+from routeplan.model.plan import Plan, Route, Unassigned
+from routeplan.model.problem import Problem
+from routeplan.solver.solve import Progress, SolveOptions
+from routeplan.solver.solve import solve as solve_single
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class PartRunner(Protocol):
+    """Runs independent solves, possibly on other processes or machines."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+
+
+class LocalPool:
+    """The embedded default: a pool of worker processes on this machine."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if self.workers <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=ctx) as pool:
+            return list(pool.map(fn, items))
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Indices of the visits and teams solved together, and their time budget."""
+
+    visits: tuple[int, ...]
+    teams: tuple[int, ...]
+    time_limit_s: float = 0.0
+
+
+def _solve_part(job: tuple[Problem, SolveOptions]) -> Plan:
+    problem, options = job
+    return solve_single(problem, options)
+
+
+def partition(problem: Problem, *, max_part: int = 350, seed: int = 0) -> list[Part]:
+    """Split visits and teams into parts; every borrower's visits land in one part."""
+    teams = problem.teams
+    seats = np.array([p.seat for p in PREFECTURES])
+    codes = [p.adcode for p in PREFECTURES]
+
+    def home(point: tuple[float, float]) -> int:
+        d = (seats[:, 0] - point[0]) ** 2 + (seats[:, 1] - point[1]) ** 2
+        return codes[int(d.argmin())]
+
+    # prefectures joined by teams that serve several of them
+    parent = {c: c for c in codes}
+
+    def find(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    team_home: list[int] = []
+    for t in teams:
+        served = sorted(t.prefectures & set(codes)) or [home(t.start)]
+        for other in served[1:]:
+            parent[find(other)] = find(served[0])
+        team_home.append(find(served[0]))
+    staffed = {find(h) for h in team_home}
+
+    def component(code: int, point: tuple[float, float] | None) -> int:
+        if code in parent and find(code) in staffed:
+            return find(code)
+        if point is None or not staffed:
+            return find(code) if code in parent else -1
+        order = np.argsort((seats[:, 0] - point[0]) ** 2 + (seats[:, 1] - point[1]) ** 2)
+        return next(find(codes[int(k)]) for k in order if find(codes[int(k)]) in staffed)
+
+    # borrower groups follow their most important visit
+    lead: dict[str, int] = {}
+    for i, v in enumerate(problem.visits):
+        j = lead.get(v.borrower_id)
+        if j is None or (v.must_visit, v.priority) > (problem.visits[j].must_visit,
+                                                       problem.visits[j].priority):
+            lead[v.borrower_id] = i
+    comp_of_lead = {i: component(problem.prefecture[i], problem.visits[i].location)
+                    for i in set(lead.values())}
+    by_comp: dict[int, list[int]] = defaultdict(list)
+    for i, v in enumerate(problem.visits):
+        by_comp[comp_of_lead[lead[v.borrower_id]]].append(i)
+    teams_by_comp: dict[int, list[int]] = defaultdict(list)
+    for k, h in enumerate(team_home):
+        teams_by_comp[h].append(k)
+
+    parts: list[Part] = []
+    for comp in sorted(set(by_comp) | set(teams_by_comp)):
+        vs, ts = by_comp.get(comp, []), teams_by_comp.get(comp, [])
+        if len(vs) <= max_part or len(ts) <= 1:
+            parts.append(Part(tuple(vs), tuple(ts)))
+        else:
+            parts.extend(_clusters(problem, vs, ts, math.ceil(len(vs) / max_part), seed, lead))
+    return [p for p in parts if p.visits or p.teams]
+
+
+def _clusters(problem: Problem, vs: list[int], ts: list[int], k: int, seed: int,
+              lead: dict[str, int]) -> list[Part]:
+    """K geographic clusters of visits, each with a share of the teams nearest to it."""
+    k = min(k, len(ts))
+    located = [i for i in vs if problem.visits[i].location is not None]
+    xy = np.array([problem.visits[i].location for i in located], dtype=float)
+    scale = math.cos(math.radians(float(xy[:, 1].mean()))) if len(xy) else 1.0
+    pts = xy * np.array([scale, 1.0])
+    rng = np.random.default_rng(seed)
+    centres = pts[rng.choice(len(pts), size=k, replace=False)]
+    for _ in range(30):  # Lloyd iterations
+        label = ((pts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+        new = np.array([pts[label == c].mean(axis=0) if (label == c).any() else centres[c]
+                        for c in range(k)])
+        if np.allclose(new, centres):
+            break
+        centres = new
+    cluster_of = {i: int(c) for i, c in zip(located, label, strict=True)}
+    members: list[list[int]] = [[] for _ in range(k)]
+    for i in vs:
+        leader = lead[problem.visits[i].borrower_id]
+        members[cluster_of.get(leader, cluster_of.get(i, 0))].append(i)
+    # team quotas by share of visits, nearest teams first
+    quota = [max(1, round(len(ts) * len(m) / len(vs))) for m in members]
+    while sum(quota) > len(ts):
+        quota[int(np.argmax(quota))] -= 1
+    while sum(quota) < len(ts):
+        need = [q / max(1, len(m)) for q, m in zip(quota, members, strict=True)]
+        quota[int(np.argmin(need))] += 1
+    start = np.array([problem.teams[t].start for t in ts], dtype=float) * np.array([scale, 1.0])
+    free = set(range(len(ts)))
+    crew: list[list[int]] = [[] for _ in range(k)]
+    for c in sorted(range(k), key=lambda c: -len(members[c])):
+        near = sorted(free, key=lambda j: float(((start[j] - centres[c]) ** 2).sum()))
+        for j in near[: quota[c]]:
+            crew[c].append(ts[j])
+            free.discard(j)
+    for j in sorted(free):  # any left over joins the largest cluster
+        crew[int(np.argmax([len(m) for m in members]))].append(ts[j])
+    return [Part(tuple(m), tuple(c)) for m, c in zip(members, crew, strict=True) if m or c]
+
+
+def solve_decomposed(
+    problem: Problem,
+    options: SolveOptions,
+    *,
+    runner: PartRunner | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    max_part: int = 350,
+) -> Plan:
+    """Solve a large day part by part within the overall time limit; check the joined plan."""
+    began = time.perf_counter()
+    runner = runner or LocalPool()
+    workers = getattr(runner, "workers", 1)
+    total = options.time_limit_s if options.time_limit_s is not None else (
+        problem.policy.time_limit_s)
+    parts = partition(problem, max_part=max_part, seed=options.seed)
+    n = max(1, sum(len(p.visits) for p in parts))
+    # the parts share the workers: each gets time in proportion to its visits
+    budget = max(1.0, total * 0.85 - 3.0)  # leave room for process start-up and joining
+    jobs = []
+    for p in parts:
+        share = budget * workers * len(p.visits) / n
+        limit = min(budget, max(1.0, share))
+        jobs.append((problem.restrict(p.visits, p.teams),
+                     replace(options, time_limit_s=limit)))
+    plans = runner.map(_solve_part, jobs)
+    routes: list[Route] = []
+    unassigned: list[Unassigned] = []
+    warnings = list(problem.warnings)
+    for plan in plans:
+        routes.extend(plan.routes)
+        unassigned.extend(plan.unassigned)
+        warnings.extend(w for w in plan.kpis.warnings if w not in warnings)
+    order = problem.team_index
+    routes.sort(key=lambda r: order[r.team_id])
+    vorder = problem.visit_index
+    unassigned.sort(key=lambda u: vorder[u.visit_id])
+    objective = sum(p.kpis.objective or 0 for p in plans)
+    kpis = compute_kpis(problem, routes, unassigned, warnings=warnings,
+                        solve_s=time.perf_counter() - began, objective=objective)
+    plan = Plan(problem.day, tuple(routes), tuple(unassigned), kpis, problem.policy,
+                {"seed": str(options.seed), "travel_source": problem.travel.source,
+                 "parts": str(len(parts))})
+    assert_compliant(problem, plan)
+    if progress is not None:
+        progress(Progress(time.perf_counter() - began, objective, len(parts)))
+    return plan

@@ -1,0 +1,30 @@
+"""The solver's front door: one undivided search, or decomposition for large days."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from routeplan.model.plan import Plan
+from routeplan.model.problem import Problem
+from routeplan.solver.decompose import PartRunner, solve_decomposed
+from routeplan.solver.solve import Progress, SolveOptions
+from routeplan.solver.solve import solve as solve_single
+
+#: Above this many visits (and with more than one team) a day is decomposed.
+DECOMPOSE_ABOVE = 600
+
+
+def solve(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    runner: PartRunner | None = None,
+    decompose_above: int = DECOMPOSE_ABOVE,
+) -> Plan:
+    """The best lawful plan within the budget; large days are split and solved in parallel."""
+    options = options or SolveOptions()
+    if len(problem.visits) > decompose_above and len(problem.teams) > 1:
+        return solve_decomposed(problem, options, runner=runner, progress=progress)
+    return solve_single(problem, options, progress=progress, should_stop=should_stop)

@@ -1,0 +1,137 @@
+"""Run several search strategies at once, one per core, and keep the best plan.
+
+The first strategy runs in this process; each other one in a fresh 'spawn' process that
+rebuilds the OR-Tools model from the (picklable) problem and candidates. The best
+objective wins, and on a tie the earlier strategy, so with solution-limit budgets the
+result does not depend on which process finishes first. Progress from every process is
+reported through the caller's callback, and a stop it asks for reaches every process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue as queue_mod
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from routeplan.model.problem import Problem
+from routeplan.solver.routing_model import OnSolution, RoutingModel, SearchOutcome, SearchSettings
+from routeplan.solver.screen import Candidate
+
+#: Seconds a child may overrun its limit (model build, reading the result) before it is
+#: given up on; its strategy then simply does not compete.
+_GRACE_S = 5.0
+
+
+def run_portfolio(problem: Problem, candidates: Sequence[Candidate],
+                  settings: Sequence[SearchSettings],
+                  on_solution: OnSolution | None = None) -> SearchOutcome:
+    """Search with every settings entry in parallel; the best outcome (ties: first) wins."""
+    if not settings:
+        raise ValueError("run_portfolio needs at least one strategy")
+    began = time.monotonic()
+    if len(settings) == 1:
+        model = RoutingModel(problem, candidates)
+        return model.search(_less(settings[0], began), on_solution)
+    ctx = mp.get_context("spawn")
+    messages: Any = ctx.Queue()
+    stop = ctx.Event()
+    children = []
+    for index, child_settings in enumerate(settings[1:], start=1):
+        proc = ctx.Process(target=_worker, name=f"routeplan-search-{index}", daemon=True,
+                           args=(_Job(problem, tuple(candidates), child_settings, began, index),
+                                 messages, stop))
+        proc.start()
+        children.append(proc)
+
+    best = [0]
+    results: dict[int, SearchOutcome | None] = {}
+
+    def _drain() -> None:
+        while True:
+            try:
+                kind, index, payload = messages.get_nowait()
+            except queue_mod.Empty:
+                return
+            _take(kind, index, payload)
+
+    def _take(kind: str, index: int, payload: Any) -> None:
+        if kind == "progress":
+            if best[0] == 0 or payload < best[0]:
+                best[0] = payload
+        else:
+            results[index] = payload if kind == "done" else None
+
+    def _own(objective: int, count: int) -> bool:
+        _drain()
+        if best[0] == 0 or objective < best[0]:
+            best[0] = objective
+        if on_solution is not None and on_solution(best[0], count):
+            stop.set()
+        return stop.is_set()
+
+    model = RoutingModel(problem, candidates)
+    results[0] = model.search(_less(settings[0], began), _own)
+    deadline = began + max(s.time_limit_s for s in settings) + _GRACE_S
+    while len(results) < len(settings):
+        try:
+            kind, index, payload = messages.get(timeout=max(0.05, deadline - time.monotonic()))
+        except queue_mod.Empty:
+            break
+        _take(kind, index, payload)
+    for proc in children:
+        proc.join(timeout=1.0)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+    messages.close()
+    ranked = sorted(
+        ((i, r) for i, r in results.items() if r is not None and r.objective is not None),
+        key=lambda item: (item[1].objective, item[0]))
+    if not ranked:
+        return results[0] or SearchOutcome((), None, "fail", 0)
+    index, outcome = ranked[0]
+    total = sum(r.solutions for r in results.values() if r is not None)
+    return replace(outcome, solutions=total,
+                   status=f"{outcome.status} ({settings[index].resolved().name})")
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What a child process needs: the problem, its candidates, its strategy and the clock."""
+
+    problem: Problem
+    candidates: tuple[Candidate, ...]
+    settings: SearchSettings
+    began: float  # time.monotonic() at launch; the clock is shared across processes
+    index: int
+
+
+def _less(settings: SearchSettings, began: float) -> SearchSettings:
+    """The settings with the time already spent since `began` taken off a time budget."""
+    if settings.solution_limit is not None:
+        return settings
+    left = settings.time_limit_s - (time.monotonic() - began)
+    return replace(settings, time_limit_s=max(0.2, left))
+
+
+def _worker(job: _Job, messages: Any, stop: Any) -> None:
+    """Child process: rebuild the model, search, send progress and the outcome back."""
+    problem, candidates, settings, began, index = (job.problem, job.candidates, job.settings,
+                                                   job.began, job.index)
+    try:
+        model = RoutingModel(problem, candidates)
+        # the spawn and the model build used part of the shared wall-clock budget
+        settings = _less(settings, began)
+
+        def _progress(objective: int, count: int) -> bool:
+            del count
+            messages.put(("progress", index, objective))
+            return bool(stop.is_set())
+
+        outcome = model.search(settings, _progress)
+        messages.put(("done", index, outcome))
+    except Exception as exc:  # a failed strategy must not sink the solve
+        messages.put(("error", index, repr(exc)))

@@ -1,0 +1,46 @@
+"""Large days are split so borrowers stay whole and every team is in one part, then rejoined."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from routeplan.model.problem import Problem
+from routeplan.solver import SolveOptions, solve
+from routeplan.solver.decompose import LocalPool, partition
+from routeplan.synth import synth_day
+
+
+def test_partition_keeps_borrowers_together_and_uses_each_team_once(
+        make_problem: Callable[..., Problem], locator: object) -> None:
+    day = synth_day(prefectures=None, visits=900, teams=60, seed=3, locator=locator)  # type: ignore[arg-type]
+    problem = make_problem(list(day.visits), list(day.teams))
+    parts = partition(problem, max_part=120)
+    assert len(parts) >= 18  # at least one per prefecture, large ones clustered
+    assert sorted(i for p in parts for i in p.visits) == list(range(len(day.visits)))
+    assert sorted(t for p in parts for t in p.teams) == list(range(len(day.teams)))
+    part_of_borrower: dict[str, set[int]] = {}
+    for k, p in enumerate(parts):
+        for i in p.visits:
+            part_of_borrower.setdefault(day.visits[i].borrower_id, set()).add(k)
+    assert all(len(ks) == 1 for ks in part_of_borrower.values())
+    for p in parts:  # a restricted team only joins a part in its own prefecture
+        for t in p.teams:
+            codes = {problem.prefecture[i] for i in p.visits if problem.prefecture[i]}
+            assert codes <= day.teams[t].prefectures
+
+
+def test_decomposed_plan_accounts_for_every_visit_once_and_passes_the_checker(
+        make_problem: Callable[..., Problem], locator: object) -> None:
+    day = synth_day(prefectures=["郑州市", "开封市"], visits=260, teams=14, seed=4,
+                    locator=locator)  # type: ignore[arg-type]
+    problem = make_problem(list(day.visits), list(day.teams))
+    plan = solve(problem, SolveOptions(time_limit_s=8), decompose_above=100,
+                 runner=LocalPool(2))
+    ids = Counter(plan.visit_ids())
+    assert set(ids) == {v.visit_id for v in day.visits}
+    assert max(ids.values()) == 1
+    assert int(plan.meta["parts"]) >= 2
+    assert plan.kpis.visits_planned > 100
+    borrowers = Counter(s.borrower_id for r in plan.routes for s in r.stops)
+    assert max(borrowers.values()) == 1

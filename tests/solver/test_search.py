@@ -1,0 +1,85 @@
+"""Search strategies: ruin-and-recreate and the portfolio repeat under solution budgets."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from routeplan.bench import read_instance, to_problem, verify
+from routeplan.errors import InvalidInput
+from routeplan.model.plan import Plan
+from routeplan.solver.search import PORTFOLIO, RUIN_RECREATE, ruin_parameters
+from routeplan.solver.solve import SolveOptions, search_settings, solve
+
+
+def _instance_text(n: int, seed: int) -> str:
+    """A small random VRPTW instance in VRPLIB form, wide windows, service 10."""
+    rng = random.Random(seed)
+    coords = [(50, 50)] + [(rng.randint(0, 100), rng.randint(0, 100)) for _ in range(n)]
+    lines = [f"NAME : RAND{n}", "TYPE : CVRPTW", f"DIMENSION : {n + 1}", "VEHICLES : 6",
+             "CAPACITY : 100", "SERVICE_TIME : 10", "EDGE_WEIGHT_TYPE : EUC_2D",
+             "NODE_COORD_SECTION"]
+    lines += [f"{i + 1} {x} {y}" for i, (x, y) in enumerate(coords)]
+    lines += ["DEMAND_SECTION"] + [f"{i + 1} {0 if i == 0 else rng.randint(5, 20)}"
+                                   for i in range(n + 1)]
+    windows = ["1 0 1000"]
+    for i in range(1, n + 1):
+        ready = rng.randint(0, 600)
+        windows.append(f"{i + 1} {ready} {ready + rng.randint(100, 300)}")
+    lines += ["TIME_WINDOW_SECTION", *windows, "DEPOT_SECTION", "1", "-1", "EOF"]
+    return "\n".join(lines) + "\n"
+
+
+def _routes(plan: Plan) -> list[tuple[str, ...]]:
+    return [tuple(s.visit_id for s in r.stops) for r in plan.routes]
+
+
+@pytest.fixture
+def rand25(tmp_path: Path) -> Path:
+    path = tmp_path / "RAND25.vrp"
+    path.write_text(_instance_text(25, seed=7), encoding="utf-8")
+    return path
+
+
+def test_ruin_recreate_repeats_with_the_same_seed_and_budget(rand25: Path) -> None:
+    problem = to_problem(read_instance(rand25))
+    options = SolveOptions(time_limit_s=60, solution_limit=60, seed=3,
+                           strategy=RUIN_RECREATE.name)
+    first, second = solve(problem, options), solve(problem, options)
+    assert _routes(first) == _routes(second)
+    assert first.kpis.objective == second.kpis.objective
+
+
+def test_portfolio_of_two_processes_is_feasible_and_repeats(rand25: Path) -> None:
+    inst = read_instance(rand25)
+    problem = to_problem(inst)
+    options = SolveOptions(time_limit_s=60, solution_limit=40, workers=2)
+    first, second = solve(problem, options), solve(problem, options)
+    assert verify(inst, first)[1] == []
+    assert _routes(first) == _routes(second)
+
+
+def test_time_budget_uses_both_cores_only_when_worth_it() -> None:
+    assert len(search_settings(SolveOptions(), 10.0, 100)) == min(
+        len(PORTFOLIO), 2 if (__import__("os").cpu_count() or 1) >= 2 else 1)
+    assert len(search_settings(SolveOptions(solution_limit=10), 10.0, 100)) == 1
+    assert len(search_settings(SolveOptions(), 1.0, 100)) == 1
+    assert len(search_settings(SolveOptions(), 10.0, 5)) == 1
+    assert search_settings(SolveOptions(strategy="gls"), 10.0, 100)[0].strategy.name == "gls"
+
+
+def test_unknown_strategy_is_an_input_error() -> None:
+    with pytest.raises(InvalidInput, match="strategy"):
+        SolveOptions(strategy="tabu")
+
+
+def test_temperatures_follow_the_cost_scale() -> None:
+    cheap = ruin_parameters(RUIN_RECREATE, 1.0, None, mean_arc_cost=100.0)
+    dear = ruin_parameters(RUIN_RECREATE, 1.0, None, mean_arc_cost=1000.0)
+    sa = "reference_solution_acceptance_strategy"
+    t_cheap = getattr(cheap.iterated_local_search_parameters, sa).simulated_annealing
+    t_dear = getattr(dear.iterated_local_search_parameters, sa).simulated_annealing
+    assert t_dear.initial_temperature == pytest.approx(10 * t_cheap.initial_temperature)
+    assert cheap.use_iterated_local_search
