@@ -50,6 +50,13 @@ class Settings(BaseSettings):
                                  description="A job silent for this long has lost its worker.")
     reap_interval_s: float = Field(default=5.0, gt=0,
                                    description="How often the service looks for such jobs.")
+    tiles: str = Field(default="amap", description="Map tiles: amap, tianditu or osm.")
+    tiles_key: SecretStr = Field(default=SecretStr(""),
+                                 description="Browser-side tile key (Tianditu's tk).")
+    tiles_url: str = Field(default="", description="Tile URL template overriding the "
+                           "provider's ({x} {y} {z}; a company proxy, or a test stub).")
+    overview_link_ttl_s: int = Field(default=900, ge=30, le=86400,
+                                     description="Lifetime of a plan's signed overview link.")
 
     @field_validator("public_base_url")
     @classmethod

@@ -49,6 +49,10 @@ class RateLimited(ApiError):
     status, kind = 429, "rate_limited"
 
 
+class Conflict(ApiError):
+    status, kind = 409, "conflict"
+
+
 class Gone(ApiError):
     status, kind = 410, "gone"
 

@@ -16,25 +16,23 @@ claim gone and stops. No job is left `solving` forever.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Protocol
 
-from routeplan.build import RegionLocator, build_problem, default_locator
+from routeplan.build import RegionLocator, default_locator
 from routeplan.errors import ComplianceViolation, InvalidInput, RoutingError
 from routeplan.io import plan_to_dict
-from routeplan.model.policy import Policy
-from routeplan.solver import SolveOptions, solve
 from routeplan.solver.solve import Progress
 from routeplan_api.config import Settings
-from routeplan_api.inputs import parse
+from routeplan_api.plan_jobs import StopSignal, compute_plan
 from routeplan_api.store import Store
 
 log = logging.getLogger("routeplan.jobs")
@@ -48,6 +46,9 @@ class JobQueue(Protocol):
     name: str
 
     def submit(self, plan_id: str, version: int, attempt: int) -> None: ...
+
+    def submit_task(self, func: Callable[..., str], *args: Any, job_id: str) -> None:
+        """Run another job function (e.g. a comparison) the same way, on the same workers."""
 
     def check(self) -> None:
         """Raise when the queue cannot take jobs."""
@@ -107,12 +108,11 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
     beater.start()
     began = time.perf_counter()
     try:
-        visits, teams = parse(job.inputs)
-        policy = Policy.from_mapping(json.loads(job.policy_json), source="policy")
-        problem = build_problem(job.day, visits, teams, policy, locator=_region_locator())
-        plan = solve(problem, SolveOptions(time_limit_s=job.time_limit_s, seed=job.seed),
-                     progress=on_progress, should_stop=lost.is_set)
+        stop = StopSignal(store, plan_id, version)
+        plan = compute_plan(store, job, _region_locator(), on_progress,
+                            lambda: lost.is_set() or stop())
         latest["elapsed_s"] = round(time.perf_counter() - began, 3)
+        latest["stopped"] = stop.fired
         done.set()
         ok = store.finish(plan_id, version, attempt, plan_to_dict(plan), dict(latest))
         status = "done" if ok else "superseded"
@@ -175,6 +175,15 @@ class LocalQueue:
                                            self._beat)
         future.add_done_callback(self._done)
 
+    def submit_task(self, func: Callable[..., str], *args: Any, job_id: str) -> None:  # noqa: ARG002
+        with self._lock:
+            try:
+                future = self._pool.submit(func, *args, self._url)
+            except BrokenProcessPool:
+                self._pool = self._new_pool()
+                future = self._pool.submit(func, *args, self._url)
+        future.add_done_callback(self._done)
+
     def _done(self, future: Future[str]) -> None:
         exc = future.exception()
         if isinstance(exc, BrokenProcessPool):
@@ -211,6 +220,11 @@ class RqQueue:
         self._queue.enqueue(run_job, plan_id, version, attempt,
                             job_id=f"{plan_id}_v{version}_a{attempt}",
                             job_timeout=self._timeout, result_ttl=3600, failure_ttl=86400)
+
+    def submit_task(self, func: Callable[..., str], *args: Any, job_id: str) -> None:
+        # the worker reads the database URL from its own ROUTEPLAN_* settings
+        self._queue.enqueue(func, *args, None, job_id=job_id, job_timeout=self._timeout * 4,
+                            result_ttl=3600, failure_ttl=86400)
 
     def check(self) -> None:
         self._redis.ping()

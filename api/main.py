@@ -19,7 +19,7 @@ from routeplan_api.deps import Services
 from routeplan_api.edge import EdgeMiddleware, Metrics
 from routeplan_api.jobs import JobQueue, make_queue
 from routeplan_api.ratelimit import RateLimiter
-from routeplan_api.routes import field, meta, plans, policies
+from routeplan_api.routes import comparisons, field, maps, meta, plans, policies, replan
 from routeplan_api.security import LinkSigner
 from routeplan_api.store import Clock, Store, utc_now
 
@@ -75,14 +75,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
                       {"name": "plans", "description": "Submit days, read plans and routes"},
                       {"name": "policies", "description": "Policy profiles (analyst)"},
                       {"name": "field", "description": "Signed field links"},
+                      {"name": "comparisons", "description": "What-if comparisons (analyst)"},
                       {"name": "admin", "description": "Retention (admin)"},
                       {"name": "service", "description": "Health, metrics, regions"}])
     app.state.services = services
     metrics = Metrics()
     app.state.metrics = metrics
     errors.install(app)
-    for router in (plans.router, plans.admin_router, policies.router, field.router,
-                   meta.router):
+    # maps.assets_router first: /m/routeplan-sw.js must win over /m/{token}
+    for router in (maps.assets_router, plans.router, plans.admin_router, policies.router,
+                   field.router, meta.router, maps.router, maps.link_router, replan.router,
+                   comparisons.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

@@ -75,6 +75,8 @@ class ProgressOut(BaseModel):
     elapsed_s: float
     objective: int | None = None
     solutions: int = 0
+    stopped: bool = Field(default=False,
+                          description="A dispatcher stopped the solve; the best plan was kept.")
 
 
 class EventIn(BaseModel):
@@ -83,6 +85,11 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"visit_id": "V00001", "status": "done", "at": "2026-12-01T10:15:00+08:00",
          "note": ""}]})
+    event_id: str | None = Field(
+        default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        description="Unique per report, repeated on retries: a repeat is answered 409.")
+    team_id: str | None = Field(default=None, max_length=100,
+                                description="When given, must be the link's team.")
     visit_id: str = Field(min_length=1, max_length=100)
     status: OutcomeStatus
     at: AwareDatetime
@@ -125,6 +132,14 @@ class PlanOut(BaseModel):
                     "`field_link`, an absolute signed URL for that team.")
     events: list[EventOut]
     policy: PolicyUsed
+    versions: list[int] = Field(default_factory=list,
+                                description="Every version; read one with `?version=N`.")
+    changes: dict[str, Any] | None = Field(
+        default=None, description="For a re-planned version: what changed (moved, added, "
+                                  "dropped visits with reasons, completed, cancelled).")
+    overview_link: str | None = Field(
+        default=None, description="Signed, short-lived URL of the overview map; opens in a "
+                                  "browser without a header.")
 
 
 class PlanSummary(BaseModel):

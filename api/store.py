@@ -28,7 +28,9 @@ from routeplan_api.db import (
     make_engine,
     migrate,
 )
+from routeplan_api.db_analysis import FieldEventId, VersionControl
 from routeplan_api.security import Role, default_link_expiry, new_key
+from routeplan_api.store_analysis import AnalysisStore
 
 type Clock = Callable[[], datetime]
 
@@ -73,7 +75,7 @@ class Job:
     inputs: Inputs
 
 
-class Store:
+class Store(AnalysisStore):
     """Database access for plans, policies, keys, field links, access log and field events."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, run_migrations: bool = True) -> None:
@@ -200,7 +202,8 @@ class Store:
             ids = list(s.scalars(select(PlanRow.id).where(PlanRow.archived_at < cutoff)))
             if not ids:
                 return 0
-            for table in (PlanVersion, PlanInput, FieldLink, AccessEntry, FieldEvent):
+            for table in (PlanVersion, PlanInput, FieldLink, AccessEntry, FieldEvent,
+                          FieldEventId, VersionControl):
                 s.execute(delete(table).where(table.plan_id.in_(ids)))
             s.execute(delete(PlanRow).where(PlanRow.id.in_(ids)))
             return len(ids)

@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from routeplan.errors import InputProblem, InvalidInput
-from routeplan_api import pages
+from routeplan.maps import field_page_html, route_sheet_html
+from routeplan_api import mapping
 from routeplan_api.deps import Services, ServicesDep
-from routeplan_api.errors import Gone, NotFound
+from routeplan_api.errors import Conflict, Forbidden, Gone, NotFound
 from routeplan_api.schemas import ErrorBody, EventIn, EventOut
 from routeplan_api.store import PlanState
 
@@ -26,7 +27,10 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 
 
 def _resolve(services: Services, token: str) -> tuple[PlanState, dict[str, Any], str]:
-    """The plan, the team's route and the link id a token grants, or 404/410."""
+    """The plan (its newest finished version), the team's route and the link id, or 404/410.
+
+    A re-plan makes a new version: the same link shows it as soon as it is finished.
+    """
     claims = services.signer.verify(token)
     link = services.store.get_link(claims.link_id) if claims else None
     if (claims is None or link is None or link.plan_id != claims.plan_id
@@ -34,11 +38,12 @@ def _resolve(services: Services, token: str) -> tuple[PlanState, dict[str, Any],
         raise NotFound("not a valid link")
     if link.revoked_at is not None or link.expires_at <= services.clock():
         raise Gone("this link has expired or was revoked; ask the dispatcher for a new one")
-    state = services.store.get_plan(claims.plan_id)
-    v = state.version if state else None
-    if state is None or v is None or v.status != "done" or v.plan_json is None:
+    found = services.store.latest_done(claims.plan_id)
+    if found is None or found[1].plan_json is None:
         raise Gone("this plan is no longer available")
-    contract: dict[str, Any] = json.loads(v.plan_json)
+    state = PlanState(*found)
+    assert state.version.plan_json is not None
+    contract: dict[str, Any] = json.loads(state.version.plan_json)
     route = next((r for r in contract.get("routes", []) if r.get("team_id") == claims.team_id),
                  None)
     if route is None:
@@ -51,26 +56,59 @@ def _resolve(services: Services, token: str) -> tuple[PlanState, dict[str, Any],
 def field_page(token: str, services: ServicesDep) -> HTMLResponse:
     """The team's day as a phone page; no key needed, the link itself is the credential."""
     state, contract, link_id = _resolve(services, token)
-    route = contract["routes"][0]
-    services.store.log_access(state.plan.id, f"link:{link_id}", f"field:{route['team_id']}")
-    html = pages.field_page(contract, route,
-                            events_url=f"{services.settings.public_base_url}/m/{token}/events")
-    return HTMLResponse(html)
+    team_id = str(contract["routes"][0]["team_id"])
+    v = state.version
+    assert v.plan_json is not None
+    services.store.log_access(state.plan.id, f"link:{link_id}", f"field:{team_id}:v{v.version}")
+    html = field_page_html(
+        mapping.plan_of(v.plan_id, v.version, v.plan_json), team_id,
+        tiles=mapping.tile_provider(services.settings), assets_url=mapping.assets_url(),
+        events_url=f"/m/{token}/events", sheet_url=f"/m/{token}/sheet",
+        sw_url=mapping.SERVICE_WORKER_PATH,
+        outcomes=mapping.outcomes_of(services.store.events(state.plan.id), team_id),
+        title=f"{team_id} 今日路线 {state.plan.day.isoformat()} · 第 {v.version} 版")
+    return mapping.map_response(html, services.settings)
+
+
+@router.get("/{token}/sheet", response_class=HTMLResponse, responses=_REFUSED,
+            summary="The team's printable A4 route sheet (signed link)")
+def route_sheet(token: str, services: ServicesDep) -> HTMLResponse:
+    """The same day as the page, as a table to print; outcomes reported so far are ticked."""
+    state, contract, link_id = _resolve(services, token)
+    team_id = str(contract["routes"][0]["team_id"])
+    v = state.version
+    assert v.plan_json is not None
+    services.store.log_access(state.plan.id, f"link:{link_id}", f"sheet:{team_id}:v{v.version}")
+    html = route_sheet_html(
+        mapping.plan_of(v.plan_id, v.version, v.plan_json), team_id,
+        outcomes=mapping.outcomes_of(services.store.events(state.plan.id), team_id))
+    return mapping.map_response(html, services.settings)
 
 
 @router.post("/{token}/events", status_code=201, response_model=EventOut, responses={
-    **_REFUSED, 422: {"model": ErrorBody, "description": "Not a visit of this route"}},
+    **_REFUSED, 403: {"model": ErrorBody, "description": "Another team's report"},
+    409: {"model": ErrorBody, "description": "This event_id is stored already (a retry)"},
+    422: {"model": ErrorBody, "description": "Not a visit of this route"}},
     summary="Report the outcome of a stop")
 def post_event(token: str, event: EventIn, services: ServicesDep) -> EventOut:
-    """Store arrived / done / not at home / refused / rescheduled for a stop of this route."""
+    """Store arrived / done / not at home / refused / rescheduled for a stop of this route.
+
+    Idempotent by `event_id`: a phone retrying a report it could not confirm gets 409, which
+    the page takes as success.
+    """
     state, contract, link_id = _resolve(services, token)
     route = contract["routes"][0]
+    team_id = str(route["team_id"])
+    if event.team_id is not None and event.team_id != team_id:
+        raise Forbidden("this link reports for another team")
     if event.visit_id not in {s.get("visit_id") for s in route.get("stops", [])}:
         raise InvalidInput("unknown visit", problems=[
             InputProblem("/visit_id", "not a stop of this team's route")])
-    row = services.store.add_event(plan_id=state.plan.id, version=state.version.version,
-                                   team_id=str(route["team_id"]), visit_id=event.visit_id,
-                                   status=event.status.value, at=event.at, note=event.note,
-                                   link_id=link_id)
+    row = services.store.add_event_once(
+        plan_id=state.plan.id, version=state.version.version, team_id=team_id,
+        visit_id=event.visit_id, status=event.status.value, at=event.at, note=event.note,
+        link_id=link_id, event_id=event.event_id)
+    if row is None:
+        raise Conflict("this event_id is stored already")
     return EventOut(visit_id=row.visit_id, team_id=row.team_id, status=event.status,
                     at=row.at, note=row.note, received_at=row.received_at)

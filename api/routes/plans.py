@@ -20,6 +20,7 @@ from routeplan.model.problem import validate_roster
 from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import NotFound
 from routeplan_api.inputs import SUFFIXES, json_inputs, parse, safe_filename
+from routeplan_api.mapping import sign_overview
 from routeplan_api.routes import ERRORS
 from routeplan_api.schemas import (
     AccessOut,
@@ -214,12 +215,15 @@ def _plan_out(services: Services, state: PlanState, caller: Caller) -> PlanOut:
     events = [EventOut(visit_id=e.visit_id, team_id=e.team_id, status=e.status,  # type: ignore[arg-type]
                        at=e.at, note=e.note, received_at=e.received_at)
               for e in services.store.events(state.plan.id)]
+    control = services.store.control(state.plan.id, v.version)
     return PlanOut(
         plan_id=state.plan.id, version=v.version, status=v.status,  # type: ignore[arg-type]
         date=state.plan.day,
         progress=ProgressOut(**json.loads(v.progress)) if v.progress else None,
         error=json.loads(v.error) if v.error else None,
-        plan=plan, events=events, policy=PolicyUsed(name=v.policy_name, version=v.policy_version))
+        plan=plan, events=events, policy=PolicyUsed(name=v.policy_name, version=v.policy_version),
+        versions=services.store.version_numbers(state.plan.id),
+        changes=json.loads(control.changes_json) if control and control.changes_json else None)
 
 
 @router.get("", response_model=PlanPage, summary="List plans, newest first")
@@ -236,12 +240,27 @@ def list_plans(services: ServicesDep, caller: Dispatcher,
 
 
 @router.get("/{plan_id}", response_model=PlanOut, summary="Status, progress and the plan")
-def get_plan(plan_id: str, services: ServicesDep, caller: Dispatcher) -> Response:
-    """The current version: `plan` once done, with a signed `field_link` per route."""
+def get_plan(plan_id: str, services: ServicesDep, caller: Dispatcher,
+             version: Annotated[int | None, Query(ge=1, le=100_000, description=(
+                 "An earlier version (the audit trail); default: the current one"))] = None,
+             ) -> Response:
+    """The current version (or `?version=N`): `plan` once done, `progress` while solving.
+
+    Each route carries a signed `field_link`, the response a short-lived `overview_link`.
+    Field links always show the newest finished version.
+    """
     state = _get(services, plan_id)
+    if version is not None and version != state.version.version:
+        found = services.store.get_version(plan_id, version)
+        if found is None:
+            raise NotFound(f"plan {plan_id!r} has no version {version}")
+        state = PlanState(*found)
+    out = _plan_out(services, state, caller)
+    if out.plan is not None:
+        token = sign_overview(services.settings, plan_id, caller.key_id, services.clock())
+        out.overview_link = f"{services.settings.public_base_url}/o/{token}"
     # Built and checked as PlanOut once, then sent as bytes (no second validation pass).
-    return Response(_plan_out(services, state, caller).model_dump_json(),
-                    media_type="application/json")
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 def _done_contract(state: PlanState) -> dict[str, Any]:

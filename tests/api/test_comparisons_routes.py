@@ -1,0 +1,55 @@
+"""What-if comparisons through the service: an analyst's job, its JSON figures and its report."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.api.conftest import Api
+
+
+def test_comparison_job_gives_json_and_a_report(api: Api, small_day: Any) -> None:
+    """Two policies on the same day: per-scenario KPIs, the policy version used, and an HTML
+    page with the charts; dispatchers may not run comparisons."""
+    body = {"date": "2026-12-01", "visits": small_day[0], "teams": small_day[1],
+            "scenarios": [{"name": "default"},
+                          {"name": "short", "policy": {"overrides": {
+                              "window": {"company_end": "12:00"}}}},
+                          {"name": "one-team", "teams": small_day[1][:1]}],
+            "time_limit_s": 1, "seed": 1}
+    assert api.post("/v1/comparisons", json=body).status_code == 403
+    r = api.post("/v1/comparisons", role="analyst", json=body)
+    assert r.status_code == 202, r.text
+    cid = r.json()["comparison_id"]
+    end = time.monotonic() + 120
+    out: dict[str, Any] = {}
+    while time.monotonic() < end:
+        out = api.get(f"/v1/comparisons/{cid}", role="analyst").json()
+        if out["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert out["status"] == "done", out
+    scenarios = out["result"]["scenarios"]
+    assert [s["name"] for s in scenarios] == ["default", "short", "one-team"]
+    assert all({"name", "policy", "kpis"} <= set(s) for s in scenarios)
+    assert scenarios[0]["policy_ref"] == {"name": "default", "version": 0}
+    assert scenarios[2]["teams"] == [small_day[1][0]["team_id"]]
+    k = [s["kpis"] for s in scenarios]
+    assert k[1]["visits_planned"] <= k[0]["visits_planned"]
+    assert all(s["kpis"]["visits_planned"] + s["kpis"]["visits_unassigned"] == len(small_day[0])
+               for s in scenarios)
+    report = api.get(f"/v1/comparisons/{cid}/report", role="analyst")
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
+    assert report.text.count("data:image/png;base64,") == 3
+    assert "one-team" in report.text
+    assert api.get("/v1/comparisons/nope", role="analyst").status_code == 404
+
+
+def test_comparison_input_is_checked(api: Api, small_day: Any) -> None:
+    """Duplicate scenario names and an unknown policy are named, with their location."""
+    body = {"date": "2026-12-01", "visits": small_day[0], "teams": small_day[1],
+            "scenarios": [{"name": "a"}, {"name": "a", "policy": {"name": "nope"}}]}
+    r = api.post("/v1/comparisons", role="analyst", json=body)
+    assert r.status_code == 422
+    where = {p["location"] for p in r.json()["problems"]}
+    assert "/scenarios/1/name" in where and "/scenarios/1/policy/name" in where

@@ -1,0 +1,163 @@
+"""A field link served by the real app (uvicorn), opened in Debian's chromium at phone size."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from routeplan_api.config import Settings
+from routeplan_api.main import create_app
+from routeplan_api.store import Store
+from tests.api.conftest import make_keys, plan_body
+from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, tile_png
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "api"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def tile_stub() -> Iterator[tuple[str, list[str]]]:
+    """Answers every tile with a grey PNG and remembers the paths asked for."""
+    seen: list[str] = []
+    png = tile_png()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@dataclass
+class Live:
+    base: str
+    keys: dict[str, str]
+
+    def headers(self, role: str = "dispatcher") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+@pytest.fixture
+def live(database_url: str, tmp_path: Path, tile_stub: tuple[str, list[str]]) -> Iterator[Live]:
+    """The real app under uvicorn on a free localhost port, tiles from the local stub."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = Settings(data_dir=tmp_path, database_url=database_url, queue_url="",
+                        public_base_url=base, link_secret="test-secret", local_workers=1,
+                        heartbeat_s=0.2, stale_after_s=5.0, reap_interval_s=0.5,
+                        tiles="amap", tiles_url=f"{tile_stub[0]}/tiles/{{z}}/{{x}}/{{y}}.png")
+    app = create_app(settings)
+    store: Store = app.state.services.store
+    keys = make_keys(store)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
+                                           log_config=None, ws="none", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    end = time.monotonic() + 30
+    while not server.started and time.monotonic() < end:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield Live(base, keys)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+@pytest.fixture
+def phone() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail(f"Debian's chromium is needed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                     headless=True)
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                      has_touch=True, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+
+
+def _solved(live: Live, day: Any) -> tuple[str, dict[str, Any]]:
+    with httpx.Client(base_url=live.base, headers=live.headers()) as client:
+        pid = client.post("/v1/plans", json=plan_body(day)).json()["plan_id"]
+        end = time.monotonic() + 120
+        while True:
+            body: dict[str, Any] = client.get(f"/v1/plans/{pid}").json()
+            if body["status"] in ("done", "failed") or time.monotonic() > end:
+                break
+            time.sleep(0.1)
+    assert body["status"] == "done"
+    return pid, body
+
+
+def test_field_link_in_a_phone_browser_reports_to_the_dispatcher(
+        live: Live, phone: Any, small_day: Any, tile_stub: tuple[str, list[str]]) -> None:
+    """Right number of markers, only local requests, a tapped stop's outcome reaches
+    GET /v1/plans/{id} events; a foreign token shows no route."""
+    pid, body = _solved(live, small_day)
+    route = next(r for r in body["plan"]["routes"] if r["stops"])
+    page = phone.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(route["field_link"], wait_until="networkidle")
+    page.wait_for_selector(".rp-pin[data-visit]")
+    pins = page.eval_on_selector_all(".leaflet-marker-pane .rp-pin[data-visit]",
+                                     "els => els.map(e => e.dataset.visit)")
+    assert pins == [s["visit_id"] for s in route["stops"]]
+    assert tile_stub[1], "the page asked the tile stub for no tile"
+    outside = [u for u in requests if not u.startswith(("http://127.0.0.1:", "data:", "blob:"))]
+    assert outside == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "served-field-page-390x844.png"))
+
+    visit = route["stops"][0]["visit_id"]
+    page.locator(f'.rp-pin[data-visit="{visit}"]').tap()
+    page.locator('.leaflet-popup-content button.rp-out[data-status="done"]').tap()
+    page.wait_for_function("() => document.getElementById('rp-sync').hidden")
+    page.screenshot(path=str(ARTIFACTS / "served-field-page-reported.png"))
+    with httpx.Client(base_url=live.base, headers=live.headers()) as client:
+        events = client.get(f"/v1/plans/{pid}").json()["events"]
+    assert [(e["visit_id"], e["team_id"], e["status"]) for e in events] == [
+        (visit, route["team_id"], "done")]
+
+    r = page.goto(route["field_link"][:-4] + "AAAA")
+    assert r is not None and r.status == 404
+    assert visit not in page.content()
