@@ -3,7 +3,7 @@ FROM python:3.12-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml setup.py constraints.txt README.md ./
 COPY src ./src
 COPY api ./api
 COPY data ./data

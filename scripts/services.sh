@@ -16,7 +16,8 @@ start)
   bin="$(pg_bin)"
   if [ -n "$bin" ]; then
     port=$(free_port)
-    mkdir -p "$dir/pg"; [ "$(id -u)" = 0 ] && chown postgres "$dir/pg"
+    mkdir -p "$dir/pg"
+    if [ "$(id -u)" = 0 ]; then chmod 755 "$dir"; chown postgres "$dir/pg"; fi  # initdb runs as postgres
     as_pg "$bin/initdb" -D "$dir/pg/data" -U routeplan --auth=trust -E UTF8 >"$dir/pg.log" 2>&1
     as_pg "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w \
       -o "-k $dir/pg -p $port -c listen_addresses=127.0.0.1 -c fsync=off" start >>"$dir/pg.log" 2>&1
