@@ -92,6 +92,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from routeplan_api.main import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations: quiet unless wrong
     settings = Settings()
     if args.demo and "ROUTEPLAN_PUBLIC_BASE_URL" not in __import__("os").environ:
         settings = settings.model_copy(
