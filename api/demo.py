@@ -7,10 +7,8 @@ from typing import Any
 
 from routeplan.build import build_problem, default_locator
 from routeplan.io import plan_to_dict
-from routeplan.model.clock import format_hhmm
+from routeplan.io.day_writers import team_record, visit_record
 from routeplan.model.policy import Policy
-from routeplan.model.team import Team
-from routeplan.model.visit import Visit
 from routeplan.solver import SolveOptions, solve
 from routeplan.synth import synth_day
 from routeplan_api.config import Settings
@@ -19,45 +17,6 @@ from routeplan_api.security import LinkClaims, LinkSigner, Role
 from routeplan_api.store import Store
 
 DEMO_DAY = date(2026, 12, 1)
-
-
-def visit_record(v: Visit) -> dict[str, Any]:
-    """A visit as a JSON record with the columns of a visits file."""
-    rec: dict[str, Any] = {"visit_id": v.visit_id, "borrower_id": v.borrower_id,
-                           "address": v.address, "priority": v.priority,
-                           "place": v.place.value, "workplace_consent": v.workplace_consent,
-                           "consent_out_of_hours": v.consent_out_of_hours,
-                           "must_visit": v.must_visit, "do_not_visit": v.do_not_visit,
-                           "visits_last_7d": v.visits_last_7d}
-    if v.location is not None:
-        rec["lon"], rec["lat"] = v.location
-    if v.service_s:
-        rec["service_min"] = v.service_s // 60
-    if v.window:
-        rec["window_start"] = format_hhmm(v.window.start)
-        rec["window_end"] = format_hhmm(v.window.end)
-    if v.skill:
-        rec["skill"] = v.skill
-    if v.last_visit:
-        rec["last_visit"] = v.last_visit.isoformat()
-    return rec
-
-
-def team_record(t: Team) -> dict[str, Any]:
-    """A team as a JSON record with the columns of a teams file."""
-    rec: dict[str, Any] = {"team_id": t.team_id, "members": list(t.members),
-                           "start_lon": t.start[0], "start_lat": t.start[1],
-                           "shift_start": format_hhmm(t.shift.start),
-                           "shift_end": format_hhmm(t.shift.end), "mode": t.mode.value}
-    if t.break_window is not None and t.break_s:
-        rec["break_start"] = format_hhmm(t.break_window.start)
-        rec["break_end"] = format_hhmm(t.break_window.end)
-        rec["break_min"] = t.break_s // 60
-    if t.skills:
-        rec["skills"] = sorted(t.skills)
-    if t.prefectures:
-        rec["prefectures"] = sorted(str(p) for p in t.prefectures)
-    return rec
 
 
 def synthetic_records(*, visits: int, teams: int, seed: int = 1,
