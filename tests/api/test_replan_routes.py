@@ -73,8 +73,8 @@ def test_replan_input_is_checked(api: Api, small_day: Any) -> None:
     assert api.post(f"/v1/plans/{pid}/stop").status_code == 409
 
 
-@pytest.mark.skip(reason="core bug: when solve()'s should_stop returns True, OR-Tools aborts the "
-                         "process (constraint_solver.h CHECK start_max_ == start_min_); the "
+@pytest.mark.skip(reason="OR-Tools 9.15's ruin-and-recreate loop ignores search limits, so a stop "
+                         "takes effect only when that phase's budget (90 % of 120 s) ends; the "
                          "service side (flag, polling, endpoint) is in place")
 def test_stop_ends_a_long_solve_with_the_best_plan_so_far(api: Api) -> None:
     """A solve given two minutes is stopped once it has a solution and still yields a plan."""
