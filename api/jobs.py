@@ -21,14 +21,14 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Protocol
 
 from routeplan.build import RegionLocator, default_locator
-from routeplan.errors import ComplianceViolation, InvalidInput, RoutingError
+from routeplan.errors import ComplianceViolation, InternalError, InvalidInput, RoutingError
 from routeplan.io import plan_to_dict
 from routeplan.solver.solve import Progress
 from routeplan_api.config import Settings
@@ -38,6 +38,8 @@ from routeplan_api.store import Store
 log = logging.getLogger("routeplan.jobs")
 
 QUEUE_NAME = "routeplan"
+#: Parts of a decomposed day; workers take these before whole plans.
+PARTS_QUEUE_NAME = "routeplan-parts"
 
 
 class JobQueue(Protocol):
@@ -109,8 +111,9 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
     began = time.perf_counter()
     try:
         stop = StopSignal(store, plan_id, version)
+        runner = RqPartRunner(settings.queue_url) if settings and settings.queue_url else None
         plan = compute_plan(store, job, _region_locator(), on_progress,
-                            lambda: lost.is_set() or stop())
+                            lambda: lost.is_set() or stop(), runner=runner)
         latest["elapsed_s"] = round(time.perf_counter() - began, 3)
         latest["stopped"] = stop.fired
         done.set()
@@ -248,5 +251,44 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
                          "service solves in its own local process pool")
     Store(settings.resolved_database_url).close()  # migrate on first use
     redis = Redis.from_url(settings.queue_url)
-    worker = Worker([Queue(QUEUE_NAME, connection=redis)], connection=redis)
+    queues = [Queue(PARTS_QUEUE_NAME, connection=redis), Queue(QUEUE_NAME, connection=redis)]
+    worker = Worker(queues, connection=redis)
     worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
+
+
+class RqPartRunner:
+    """The parts of a decomposed day as RQ jobs, solved by `routeplan worker`s on any machine.
+
+    Implements the core's `PartRunner`. The process that waits works on the parts queue too
+    (an RQ worker in burst mode), so a single worker never waits for itself.
+    """
+
+    def __init__(self, queue_url: str, *, timeout_s: int = 3600) -> None:
+        from redis import Redis
+        from rq import Queue, Worker
+
+        self._redis = Redis.from_url(queue_url)
+        self._queue = Queue(PARTS_QUEUE_NAME, connection=self._redis)
+        self._timeout = timeout_s
+        # parts run side by side on every worker listening, plus this process
+        self.workers = max(1, Worker.count(connection=self._redis)) + 1
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        from rq import Worker
+        from rq.job import JobStatus
+
+        jobs = [self._queue.enqueue(fn, item, job_timeout=self._timeout, result_ttl=600,
+                                    failure_ttl=3600) for item in items]
+        Worker([self._queue], connection=self._redis).work(
+            burst=True, logging_level="WARNING", with_scheduler=False)
+        deadline = time.monotonic() + self._timeout
+        while True:
+            states = [job.get_status(refresh=True) for job in jobs]
+            if any(s in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+                   for s in states):
+                raise InternalError("a part of the decomposed day failed on a worker")
+            if all(s == JobStatus.FINISHED for s in states):
+                return [job.return_value() for job in jobs]
+            if time.monotonic() > deadline:
+                raise InternalError("parts of the decomposed day did not finish in time")
+            time.sleep(0.2)

@@ -26,6 +26,7 @@ from routeplan.model.plan import Plan
 from routeplan.model.policy import Policy
 from routeplan.replan import Disruption, replan
 from routeplan.solver import SolveOptions, solve
+from routeplan.solver.decompose import PartRunner
 from routeplan.solver.solve import Progress
 from routeplan_api.inputs import json_inputs, parse
 
@@ -53,7 +54,7 @@ class StopSignal:
 
 def compute_plan(store: Store, job: Job, locator: RegionLocator,
                  progress: Callable[[Progress], None],
-                 should_stop: Callable[[], bool]) -> Plan:
+                 should_stop: Callable[[], bool], *, runner: PartRunner | None = None) -> Plan:
     """The plan of one version: a solve of the day, or a re-plan when the version is one."""
     visits, teams = parse(job.inputs)
     policy = Policy.from_mapping(json.loads(job.policy_json), source="policy")
@@ -61,7 +62,8 @@ def compute_plan(store: Store, job: Job, locator: RegionLocator,
     options = SolveOptions(time_limit_s=job.time_limit_s, seed=job.seed)
     control = store.control(job.plan_id, job.version)
     if control is None or control.replan_json is None or control.base_version is None:
-        return solve(problem, options, progress=progress, should_stop=should_stop)
+        return solve(problem, options, progress=progress, should_stop=should_stop,
+                     runner=runner)
     found = store.get_version(job.plan_id, control.base_version)
     if found is None or found[1].plan_json is None:
         raise InvalidInput(f"version {control.base_version} has no plan to re-plan")

@@ -1,0 +1,54 @@
+"""Decomposed days on the Redis queue: parts run as RQ jobs and join into one checked plan."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from routeplan.build import build_problem, default_locator
+from routeplan.model.policy import Policy
+from routeplan.solver import SolveOptions, solve
+from routeplan.synth import synth_day
+from routeplan_api.jobs import PARTS_QUEUE_NAME, RqPartRunner
+from tests.api.conftest import REDIS_URL
+
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="Redis: ROUTEPLAN_TEST_REDIS_URL is not set (scripts/test.sh sets it)")
+
+
+@pytest.fixture
+def parts_worker(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """One real `routeplan worker` on the test Redis (parts queue first)."""
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = {**os.environ, "ROUTEPLAN_QUEUE_URL": REDIS_URL,
+           "ROUTEPLAN_DATA_DIR": str(tmp_path / "data")}
+    exe = Path(sys.executable).parent / "routeplan"
+    proc = subprocess.Popen([str(exe), "worker"], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_parts_solved_on_the_queue_join_into_one_lawful_plan(
+        parts_worker: subprocess.Popen[bytes]) -> None:
+    locator = default_locator()
+    day = synth_day(prefectures=["郑州市", "开封市", "洛阳市"], visits=150, teams=9, seed=6,
+                    locator=locator)
+    problem = build_problem(day.day, day.visits, day.teams, Policy(), locator=locator)
+    runner = RqPartRunner(REDIS_URL)
+    plan = solve(problem, SolveOptions(time_limit_s=6, workers=1), decompose_above=50,
+                 runner=runner)  # solve() runs the compliance checker on the joined plan
+    assert int(plan.meta["parts"]) >= 3
+    ids = Counter(plan.visit_ids())
+    assert set(ids) == {v.visit_id for v in day.visits}
+    assert max(ids.values()) == 1
+    assert plan.kpis.visits_planned > 60
+    assert redis.Redis.from_url(REDIS_URL).llen(f"rq:queue:{PARTS_QUEUE_NAME}") == 0
