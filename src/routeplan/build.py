@@ -46,13 +46,24 @@ def default_locator() -> RegionLocator:
 
 
 def default_geocoder(amap_key: str | None = None, cache_path: Path | None = None) -> Geocoder:
-    """Offline district-centre geocoding; AMap first when a key is configured."""
+    """Offline district-centre geocoding; AMap first when a key is configured.
+
+    Without arguments the key is $ROUTEPLAN_AMAP_KEY and the persistent cache lives in
+    $ROUTEPLAN_DATA_DIR (default ./var) as geocode-cache.sqlite.
+    """
+    import os
+
     from routeplan.geo.geocode import AmapGeocoder, FallbackGeocoder, OfflineGeocoder
 
     offline = OfflineGeocoder()
-    if not amap_key:
+    key = amap_key if amap_key is not None else os.environ.get("ROUTEPLAN_AMAP_KEY", "")
+    if not key:
         return offline
-    return FallbackGeocoder(AmapGeocoder(amap_key, cache_path=cache_path), offline)
+    if cache_path is None:
+        folder = Path(os.environ.get("ROUTEPLAN_DATA_DIR") or "var")
+        folder.mkdir(parents=True, exist_ok=True)
+        cache_path = folder / "geocode-cache.sqlite"
+    return FallbackGeocoder(AmapGeocoder(key, cache_path=cache_path), offline)
 
 
 def place_visits(visits: Sequence[Visit], geocoder: Geocoder) -> list[Visit]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from routeplan.errors import InvalidInput
@@ -228,3 +230,18 @@ def test_constructor_rejects_bad_settings():
         AmapGeocoder(" ")
     with pytest.raises(InvalidInput, match="timeout_s"):
         AmapGeocoder("k", timeout_s=0)
+
+
+def test_default_geocoder_uses_amap_only_when_a_key_is_configured(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from routeplan.build import default_geocoder
+    from routeplan.geo.geocode import FallbackGeocoder, OfflineGeocoder
+
+    monkeypatch.delenv("ROUTEPLAN_AMAP_KEY", raising=False)
+    assert isinstance(default_geocoder(), OfflineGeocoder)
+    monkeypatch.setenv("ROUTEPLAN_AMAP_KEY", "k" * 32)
+    monkeypatch.setenv("ROUTEPLAN_DATA_DIR", str(tmp_path))
+    chosen = default_geocoder()
+    assert isinstance(chosen, FallbackGeocoder)
+    assert isinstance(chosen.fallback, OfflineGeocoder)
+    assert (tmp_path / "geocode-cache.sqlite").exists()
