@@ -244,4 +244,6 @@ def test_default_geocoder_uses_amap_only_when_a_key_is_configured(
     chosen = default_geocoder()
     assert isinstance(chosen, FallbackGeocoder)
     assert isinstance(chosen.fallback, OfflineGeocoder)
+    assert isinstance(chosen.primary, AmapGeocoder)
+    chosen.primary.close()
     assert (tmp_path / "geocode-cache.sqlite").exists()
