@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from routeplan.errors import InputProblem, InvalidInput
 from routeplan.maps import field_page_html, route_sheet_html
+from routeplan.model.outcome import Outcome
+from routeplan.model.plan import Plan
 from routeplan_api import mapping
 from routeplan_api.deps import Services, ServicesDep
 from routeplan_api.errors import Conflict, Forbidden, Gone, NotFound
@@ -51,22 +53,31 @@ def _resolve(services: Services, token: str) -> tuple[PlanState, dict[str, Any],
     return state, {**contract, "routes": [route], "unassigned": []}, link.id
 
 
-@router.get("/{token}", response_class=HTMLResponse, responses=_REFUSED,
-            summary="A field team's route page (signed link)")
-def field_page(token: str, services: ServicesDep) -> HTMLResponse:
-    """The team's day as a phone page; no key needed, the link itself is the credential."""
+def _view(services: Services, token: str, what: str) -> tuple[Plan, str, str, list[Outcome]]:
+    """The plan version a link shows, its team, a title, and the team's reported outcomes.
+
+    Every view through a link is written to the plan's access log (`what` says which page).
+    """
     state, contract, link_id = _resolve(services, token)
     team_id = str(contract["routes"][0]["team_id"])
     v = state.version
     assert v.plan_json is not None
-    services.store.log_access(state.plan.id, f"link:{link_id}", f"field:{team_id}:v{v.version}")
+    services.store.log_access(state.plan.id, f"link:{link_id}", f"{what}:{team_id}:v{v.version}")
+    title = f"{team_id} 今日路线 {state.plan.day.isoformat()} · 第 {v.version} 版"
+    return (mapping.plan_of(v.plan_id, v.version, v.plan_json), team_id, title,
+            mapping.outcomes_of(services.store.events(state.plan.id), team_id))
+
+
+@router.get("/{token}", response_class=HTMLResponse, responses=_REFUSED,
+            summary="A field team's route page (signed link)")
+def field_page(token: str, services: ServicesDep) -> HTMLResponse:
+    """The team's day as a phone page; no key needed, the link itself is the credential."""
+    plan, team_id, title, outcomes = _view(services, token, "field")
     html = field_page_html(
-        mapping.plan_of(v.plan_id, v.version, v.plan_json), team_id,
-        tiles=mapping.tile_provider(services.settings), assets_url=mapping.assets_url(),
-        events_url=f"/m/{token}/events", sheet_url=f"/m/{token}/sheet",
-        sw_url=mapping.SERVICE_WORKER_PATH,
-        outcomes=mapping.outcomes_of(services.store.events(state.plan.id), team_id),
-        title=f"{team_id} 今日路线 {state.plan.day.isoformat()} · 第 {v.version} 版")
+        plan, team_id, tiles=mapping.tile_provider(services.settings),
+        assets_url=mapping.assets_url(), events_url=f"/m/{token}/events",
+        sheet_url=f"/m/{token}/sheet", sw_url=mapping.SERVICE_WORKER_PATH, outcomes=outcomes,
+        title=title)
     return mapping.map_response(html, services.settings)
 
 
@@ -74,15 +85,9 @@ def field_page(token: str, services: ServicesDep) -> HTMLResponse:
             summary="The team's printable A4 route sheet (signed link)")
 def route_sheet(token: str, services: ServicesDep) -> HTMLResponse:
     """The same day as the page, as a table to print; outcomes reported so far are ticked."""
-    state, contract, link_id = _resolve(services, token)
-    team_id = str(contract["routes"][0]["team_id"])
-    v = state.version
-    assert v.plan_json is not None
-    services.store.log_access(state.plan.id, f"link:{link_id}", f"sheet:{team_id}:v{v.version}")
-    html = route_sheet_html(
-        mapping.plan_of(v.plan_id, v.version, v.plan_json), team_id,
-        outcomes=mapping.outcomes_of(services.store.events(state.plan.id), team_id))
-    return mapping.map_response(html, services.settings)
+    plan, team_id, _title, outcomes = _view(services, token, "sheet")
+    return mapping.map_response(route_sheet_html(plan, team_id, outcomes=outcomes),
+                                services.settings)
 
 
 @router.post("/{token}/events", status_code=201, response_model=EventOut, responses={
