@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from time import monotonic
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
 from routeplan_api.db import (
@@ -25,6 +27,7 @@ from routeplan_api.db import (
     PlanRow,
     PlanVersion,
     PolicyVersion,
+    UTCDateTime,
     make_engine,
     migrate,
 )
@@ -62,6 +65,39 @@ class PlanState:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What a request needs of its key: id, role, expiry and revocation."""
+
+    id: str
+    role: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRead:
+    """One read of a plan version, taken in one short transaction that also logs the access.
+
+    `found` is False when the plan exists but not the version asked for. `last_event` (the
+    newest field event's id) and `versions` change whenever what a reader sees of a finished
+    version changes, so together with the live `links` they key cached responses.
+    """
+
+    plan_id: str
+    day: date
+    version: int
+    found: bool
+    status: str = ""
+    progress: str | None = None
+    error: str | None = None
+    policy_name: str = ""
+    policy_version: int = 0
+    versions: tuple[int, ...] = ()
+    last_event: int = 0
+    links: tuple[tuple[str, str], ...] = ()  # (team id, its newest live link id)
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """What a worker needs to solve one attempt of one version."""
 
@@ -75,6 +111,23 @@ class Job:
     inputs: Inputs
 
 
+# The statements of `Store.read_plan`, built once: composing them per request cost more
+# than running them (~0.3 ms each on SQLite).
+_READ_HEAD = select(PlanRow.day, PlanRow.current_version, PlanRow.archived_at).where(
+    PlanRow.id == bindparam("plan_id"))
+_READ_VERSION = select(PlanVersion.status, PlanVersion.progress, PlanVersion.error,
+                       PlanVersion.policy_name, PlanVersion.policy_version).where(
+    PlanVersion.plan_id == bindparam("plan_id"), PlanVersion.version == bindparam("version"))
+_READ_VERSIONS = select(PlanVersion.version).where(
+    PlanVersion.plan_id == bindparam("plan_id")).order_by(PlanVersion.version)
+_READ_LAST_EVENT = select(func.max(FieldEvent.id)).where(
+    FieldEvent.plan_id == bindparam("plan_id"))
+_READ_LINKS = select(FieldLink.id, FieldLink.team_id).where(
+    FieldLink.plan_id == bindparam("plan_id"), FieldLink.revoked_at.is_(None),
+    FieldLink.expires_at > bindparam("now", type_=UTCDateTime())).order_by(FieldLink.issued_at)
+_LOG_ACCESS = insert(AccessEntry)
+
+
 class Store(AnalysisStore):
     """Database access for plans, policies, keys, field links, access log and field events."""
 
@@ -85,6 +138,8 @@ class Store(AnalysisStore):
             migrate(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self.clock = clock
+        self._keys: dict[str, tuple[float, KeyInfo]] = {}
+        self._keys_lock = threading.Lock()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -110,6 +165,34 @@ class Store(AnalysisStore):
         with self._session() as s:
             return s.scalars(select(ApiKey).where(ApiKey.digest == key_digest)).first()
 
+    #: Seconds a key's row is reused between requests; a revocation made by another process
+    #: (the `routeplan keys revoke` command) takes effect within this time, one made through
+    #: this store at once. Expiry is checked on every request.
+    KEY_CACHE_S = 5.0
+    _KEY_CACHE_MAX = 4096
+
+    def peek_key(self, key_digest: str) -> KeyInfo | None:
+        """The key behind a digest if it was read less than KEY_CACHE_S ago (no database)."""
+        hit = self._keys.get(key_digest)
+        if hit is None or monotonic() - hit[0] > self.KEY_CACHE_S:
+            return None
+        return hit[1]
+
+    def load_key(self, key_digest: str) -> KeyInfo | None:
+        """The key behind a digest, from the database; known keys are remembered a while.
+
+        Unknown digests are not remembered, so guessing cannot fill the memory.
+        """
+        row = self.key_by_digest(key_digest)
+        if row is None:
+            return None
+        info = KeyInfo(row.id, row.role, row.expires_at, row.revoked_at)
+        with self._keys_lock:
+            if len(self._keys) >= self._KEY_CACHE_MAX:
+                self._keys.clear()
+            self._keys[key_digest] = (monotonic(), info)
+        return info
+
     def list_keys(self) -> list[ApiKey]:
         with self._session() as s:
             return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
@@ -119,7 +202,9 @@ class Store(AnalysisStore):
             result = s.execute(update(ApiKey).where(ApiKey.id == key_id,
                                                     ApiKey.revoked_at.is_(None))
                                .values(revoked_at=self.clock()))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        with self._keys_lock:
+            self._keys.clear()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # -- policies ------------------------------------------------------------------------
 
@@ -317,6 +402,41 @@ class Store(AnalysisStore):
                     s.add(row)
                     out[team_id] = row
             return out
+
+    def read_plan(self, plan_id: str, version: int | None,
+                  access: tuple[str, str]) -> PlanRead | None:
+        """A version (default: the current one) as readers see it, the read logged with it.
+
+        None for an unknown or archived plan. The access-log entry is written in the same
+        transaction.
+
+        Column reads in one transaction (no ORM objects, no plan JSON): the hot path of
+        `GET /v1/plans/{id}` and of a team's route, whose bodies the API caches.
+        """
+        now = self.clock()
+        with self.engine.begin() as conn:
+            head = conn.execute(_READ_HEAD, {"plan_id": plan_id}).first()
+            if head is None or head.archived_at is not None:
+                return None
+            number = head.current_version if version is None else version
+            row = conn.execute(_READ_VERSION, {"plan_id": plan_id, "version": number}).first()
+            if row is None:
+                return PlanRead(plan_id, head.day, number, found=False)
+            versions = tuple(conn.scalars(_READ_VERSIONS, {"plan_id": plan_id}))
+            last_event = conn.scalar(_READ_LAST_EVENT, {"plan_id": plan_id}) or 0
+            links = {team: link for link, team in conn.execute(
+                _READ_LINKS, {"plan_id": plan_id, "now": now})}
+            conn.execute(_LOG_ACCESS, {"plan_id": plan_id, "actor": access[0],
+                                       "what": access[1], "at": now})
+        return PlanRead(plan_id, head.day, number, True, row.status, row.progress, row.error,
+                        row.policy_name, row.policy_version, versions, last_event,
+                        tuple(sorted(links.items())))
+
+    def plan_json(self, plan_id: str, version: int) -> str | None:
+        """A finished version's plan contract JSON as stored."""
+        with self._session() as s:
+            return s.scalar(select(PlanVersion.plan_json).where(
+                PlanVersion.plan_id == plan_id, PlanVersion.version == version))
 
     def get_link(self, link_id: str) -> FieldLink | None:
         with self._session() as s:

@@ -36,7 +36,7 @@ from routeplan_api.schemas import (
     RouteOut,
 )
 from routeplan_api.security import LinkClaims
-from routeplan_api.store import Inputs, PlanState
+from routeplan_api.store import Inputs, PlanRead, PlanState
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"], responses=ERRORS)
 
@@ -198,32 +198,62 @@ def field_link(services: Services, link_id: str, plan_id: str, team_id: str) -> 
     return f"{services.settings.public_base_url}/m/{token}"
 
 
-def _plan_out(services: Services, state: PlanState, caller: Caller) -> PlanOut:
-    v = state.version
+def _read(services: Services, plan_id: str, version: int | None, caller: Caller,
+          what: str) -> PlanRead:
+    read = services.store.read_plan(plan_id, version, (caller.actor, what))
+    if read is None:
+        raise NotFound(f"no plan {plan_id!r}")
+    if not read.found:
+        raise NotFound(f"plan {plan_id!r} has no version {read.version}")
+    return read
+
+
+def _contract(services: Services, read: PlanRead) -> dict[str, Any] | None:
+    """The finished version's plan contract (parsed once per process), else None."""
+    if read.status != "done":
+        return None
+    text = services.store.plan_json(read.plan_id, read.version)
+    return None if text is None else _parsed(read.plan_id, read.version, text)
+
+
+def _plan_body(services: Services, read: PlanRead) -> bytes:
+    """The PlanOut JSON of a read, without `overview_link`; finished versions from the cache.
+
+    The key holds everything a reader can see change (see PlanRead), so a hit is current.
+    """
+    key = ("plan", read.plan_id, read.version, read.last_event, read.versions, read.links)
+    if read.status == "done" and (body := services.bodies.get(key)) is not None:
+        return body
+    contract = _contract(services, read)
     plan: dict[str, Any] | None = None
-    if v.status != "done" or v.plan_json is None:
-        services.store.log_access(state.plan.id, caller.actor, "plan")
-    else:
-        contract = _parsed(v.plan_id, v.version, v.plan_json)
+    links = dict(read.links)
+    if contract is not None:
         teams = [str(r["team_id"]) for r in contract.get("routes", [])]
-        links = services.store.links_for(state.plan.id, teams, state.plan.day,
-                                         access=(caller.actor, "plan"))
+        if any(t not in links for t in teams):  # issue the missing links (access logged)
+            links.update((t, row.id) for t, row in services.store.links_for(
+                read.plan_id, teams, read.day).items())
+            key = (*key[:-1], tuple(sorted(links.items())))
         plan = {**contract, "routes": [
-            {**r, "field_link": field_link(services, links[str(r["team_id"])].id,
-                                           state.plan.id, str(r["team_id"]))}
+            {**r, "field_link": field_link(services, links[str(r["team_id"])],
+                                           read.plan_id, str(r["team_id"]))}
             for r in contract.get("routes", [])]}
     events = [EventOut(visit_id=e.visit_id, team_id=e.team_id, status=e.status,  # type: ignore[arg-type]
                        at=e.at, note=e.note, received_at=e.received_at)
-              for e in services.store.events(state.plan.id)]
-    control = services.store.control(state.plan.id, v.version)
-    return PlanOut(
-        plan_id=state.plan.id, version=v.version, status=v.status,  # type: ignore[arg-type]
-        date=state.plan.day,
-        progress=ProgressOut(**json.loads(v.progress)) if v.progress else None,
-        error=json.loads(v.error) if v.error else None,
-        plan=plan, events=events, policy=PolicyUsed(name=v.policy_name, version=v.policy_version),
-        versions=services.store.version_numbers(state.plan.id),
+              for e in services.store.events(read.plan_id)]
+    control = services.store.control(read.plan_id, read.version)
+    out = PlanOut(
+        plan_id=read.plan_id, version=read.version, status=read.status,  # type: ignore[arg-type]
+        date=read.day,
+        progress=ProgressOut(**json.loads(read.progress)) if read.progress else None,
+        error=json.loads(read.error) if read.error else None,
+        plan=plan, events=events,
+        policy=PolicyUsed(name=read.policy_name, version=read.policy_version),
+        versions=list(read.versions),
         changes=json.loads(control.changes_json) if control and control.changes_json else None)
+    body = out.model_dump_json(exclude={"overview_link"}).encode()
+    if contract is not None:
+        services.bodies.put(key, body)
+    return body
 
 
 @router.get("", response_model=PlanPage, summary="List plans, newest first")
@@ -249,18 +279,14 @@ def get_plan(plan_id: str, services: ServicesDep, caller: Dispatcher,
     Each route carries a signed `field_link`, the response a short-lived `overview_link`.
     Field links always show the newest finished version.
     """
-    state = _get(services, plan_id)
-    if version is not None and version != state.version.version:
-        found = services.store.get_version(plan_id, version)
-        if found is None:
-            raise NotFound(f"plan {plan_id!r} has no version {version}")
-        state = PlanState(*found)
-    out = _plan_out(services, state, caller)
-    if out.plan is not None:
+    read = _read(services, plan_id, version, caller, "plan")
+    body = _plan_body(services, read)
+    if read.status == "done":
+        # the one per-caller part: spliced in rather than re-serialising the whole plan
         token = sign_overview(services.settings, plan_id, caller.key_id, services.clock())
-        out.overview_link = f"{services.settings.public_base_url}/o/{token}"
-    # Built and checked as PlanOut once, then sent as bytes (no second validation pass).
-    return Response(out.model_dump_json(), media_type="application/json")
+        link = json.dumps(f"{services.settings.public_base_url}/o/{token}")
+        body = body[:-1] + f',"overview_link":{link}}}'.encode()
+    return Response(body, media_type="application/json")
 
 
 def _done_contract(state: PlanState) -> dict[str, Any]:
@@ -272,18 +298,27 @@ def _done_contract(state: PlanState) -> dict[str, Any]:
 
 @router.get("/{plan_id}/routes/{team_id}", response_model=RouteOut,
             summary="One team's route")
-def get_route(plan_id: str, team_id: str, services: ServicesDep, caller: Dispatcher) -> RouteOut:
+def get_route(plan_id: str, team_id: str, services: ServicesDep,
+              caller: Dispatcher) -> Response:
     """The route of `team_id` in the plan's current version, with its field link."""
-    state = _get(services, plan_id)
-    contract = _done_contract(state)
+    read = _read(services, plan_id, None, caller, f"route:{team_id}")
+    link = dict(read.links).get(team_id)
+    key = ("route", plan_id, read.version, team_id, link)
+    if read.status == "done" and link is not None and (body := services.bodies.get(key)):
+        return Response(body, media_type="application/json")
+    contract = _contract(services, read)
+    if contract is None:
+        raise NotFound(f"plan {plan_id!r} has no finished version yet (status {read.status})")
     route = next((r for r in contract.get("routes", []) if r.get("team_id") == team_id), None)
     if route is None:
         raise NotFound(f"plan {plan_id!r} has no route for team {team_id!r}")
-    link = services.store.links_for(plan_id, [team_id], state.plan.day,
-                                    access=(caller.actor, f"route:{team_id}"))[team_id]
-    return RouteOut(plan_id=plan_id, version=state.version.version, date=state.plan.day,
-                    route={**route, "field_link": field_link(services, link.id, plan_id,
-                                                             team_id)})
+    if link is None:
+        link = services.store.links_for(plan_id, [team_id], read.day)[team_id].id
+    out = RouteOut(plan_id=plan_id, version=read.version, date=read.day,
+                   route={**route, "field_link": field_link(services, link, plan_id, team_id)})
+    body = out.model_dump_json().encode()
+    services.bodies.put(("route", plan_id, read.version, team_id, link), body)
+    return Response(body, media_type="application/json")
 
 
 @router.delete("/{plan_id}/routes/{team_id}/link", response_model=LinkRevoked,
