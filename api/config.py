@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         default="", description="redis://… to use RQ workers; empty: a local process pool.")
     local_workers: int = Field(default=2, ge=1, le=64,
                                description="Processes of the embedded local worker pool.")
+    worker_nice: int = Field(
+        default=10, ge=0, le=19,
+        description="Niceness of solver processes (local pool and `routeplan worker`): "
+                    "solving is batch work, so requests to the API go first on shared cores.")
     public_base_url: str = Field(default="http://127.0.0.1:8000",
                                  description="Absolute base of field links, as staff reach it.")
     link_secret: SecretStr = Field(

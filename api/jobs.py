@@ -16,6 +16,7 @@ claim gone and stops. No job is left `solving` forever.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -159,13 +160,16 @@ class LocalQueue:
 
     def __init__(self, settings: Settings) -> None:
         self._workers = settings.local_workers
+        self._nice = settings.worker_nice
         self._url = settings.resolved_database_url
         self._beat = settings.heartbeat_s
         self._lock = threading.Lock()
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self._workers, mp_context=get_context("spawn"))
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=get_context("spawn"),
+                                   initializer=_pool_worker_init,
+                                   initargs=(self._nice, os.getpid()))
 
     def submit(self, plan_id: str, version: int, attempt: int) -> None:
         with self._lock:
@@ -204,6 +208,29 @@ class LocalQueue:
     def close(self) -> None:
         # Running solves are not waited for: their heartbeats stop and the next start re-queues.
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _pool_worker_init(nice: int, parent: int) -> None:
+    """Set up a local pool process: lower priority, and exit when the service is gone.
+
+    A pool process whose service stopped (even by SIGKILL) would otherwise wait on its call
+    queue forever; its job's heartbeats stop and the next start hands the job out again.
+    """
+    lower_priority(nice)
+
+    def _watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=_watch, name="routeplan-parent-watch", daemon=True).start()
+
+
+def lower_priority(nice: int) -> None:
+    """Raise this process's niceness by `nice` (solving yields the cores to the API)."""
+    if nice > 0 and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(nice)
 
 
 class RqQueue:
@@ -250,6 +277,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         raise SystemExit("routeplan worker needs ROUTEPLAN_QUEUE_URL=redis://…; without it the "
                          "service solves in its own local process pool")
     Store(settings.resolved_database_url).close()  # migrate on first use
+    lower_priority(settings.worker_nice)
     redis = Redis.from_url(settings.queue_url)
     queues = [Queue(PARTS_QUEUE_NAME, connection=redis), Queue(QUEUE_NAME, connection=redis)]
     worker = Worker(queues, connection=redis)
