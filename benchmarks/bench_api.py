@@ -14,6 +14,8 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -41,6 +43,10 @@ async def _client(base: str, headers: dict[str, str], urls: list[str], wait_s: f
                   until: float, out: list[float], errors: list[int]) -> None:
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as c:
         i = 0
+        if wait_s:
+            # clients start at random moments within the first wait, as people at desks do;
+            # 50 clients firing in the same millisecond would measure one burst, not a load
+            await asyncio.sleep(random.uniform(0.0, wait_s))
         while time.perf_counter() < until:
             t0 = time.perf_counter()
             r = await c.get(urls[i % len(urls)])
@@ -79,11 +85,49 @@ def _run_load(base: str, key: str, urls: list[str], clients: int, wait_s: float,
     return result  # type: ignore[no-any-return]
 
 
+_WRK_SCRIPT = """
+wrk.headers["Authorization"] = "Bearer %(key)s"
+local calls = 0
+function delay()
+  if %(wait)d == 0 then return 0 end
+  calls = calls + 1
+  -- each connection's first request starts at a random moment within the first wait
+  if calls <= %(clients)d then return math.random(0, %(wait)d) end
+  return %(wait)d
+end
+function done(summary, latency, requests)
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read
+              + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %%d %%d %%.3f %%.3f %%d\\n", summary.requests, bad,
+           latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.duration))
+end
+"""
+
+
+def _wrk(base: str, key: str, path: str, clients: int, wait_s: float,
+         seconds: float) -> tuple[int, int, float, float, float]:
+    """wrk (C, one thread, negligible CPU): requests, errors, p50 ms, p95 ms, requests/s."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(_WRK_SCRIPT % {"key": key, "wait": int(wait_s * 1000), "clients": clients})
+    try:
+        out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{int(seconds)}s", "--timeout",
+                              "30s", "-s", f.name, base + path],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        Path(f.name).unlink()
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    n, bad, p50, p95, micros = line.split()[1:]
+    return int(n), int(bad), float(p50), float(p95), int(n) / (int(micros) / 1e6)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--stops", type=int, default=300)
+    ap.add_argument("--generator", choices=("wrk", "python"),
+                    default="wrk" if shutil.which("wrk") else "python",
+                    help="load generator: wrk (apt-get install wrk) or asyncio + httpx")
     args = ap.parse_args()
 
     from routeplan_api.demo import synthetic_records
@@ -123,18 +167,34 @@ def main() -> None:
             print(f"stored plan: {stops} stops in {len(plan['plan']['routes'])} routes, "
                   f"GET body {len(json.dumps(plan)) / 1024:.0f} KiB")
             urls = [f"/v1/plans/{pid}", f"/v1/plans/{pid}/routes/{team}"]
+            names = {urls[0]: "plan", urls[1]: "route", "/healthz": "healthz"}
+            for path, name in names.items():
+                one = []
+                for _ in range(200):
+                    t0 = time.perf_counter()
+                    c.get(path)
+                    one.append(time.perf_counter() - t0)
+                print(f"one client, one request at a time, {name:>7}: "
+                      f"p50={_pct(one, .5):.1f} ms p95={_pct(one, .95):.1f} ms")
 
+            print(f"load generator: {args.generator}")
+            labels = {urls[0]: "GET plan ", urls[1]: "GET route"}
             for path in urls:
-                lat, errs, _ = _run_load(base, key, [path], args.clients, 1.0, args.seconds)
-                label = "GET plan " if path == urls[0] else "GET route"
-                print(f"{label} {args.clients} clients x 1 req/s: n={len(lat)} "
-                      f"p50={_pct(lat, .5):.1f} ms p95={_pct(lat, .95):.1f} ms "
-                      f"errors={len(errs)}")
+                if args.generator == "wrk":
+                    n, bad, p50, p95, _ = _wrk(base, key, path, args.clients, 1.0, args.seconds)
+                else:
+                    lat, errs, _ = _run_load(base, key, [path], args.clients, 1.0, args.seconds)
+                    n, bad, p50, p95 = len(lat), len(errs), _pct(lat, .5), _pct(lat, .95)
+                print(f"{labels[path]} {args.clients} clients x 1 req/s: n={n} "
+                      f"p50={p50:.1f} ms p95={p95:.1f} ms errors={bad}")
             for path in urls:
-                lat, errs, wall = _run_load(base, key, [path], args.clients, 0.0, 10.0)
-                label = "plan " if path == urls[0] else "route"
-                print(f"saturation {label}: {len(lat) / wall:.0f} req/s "
-                      f"(p50={_pct(lat, .5):.1f} ms, errors={len(errs)})")
+                if args.generator == "wrk":
+                    n, bad, p50, _, rate = _wrk(base, key, path, args.clients, 0.0, 10.0)
+                else:
+                    lat, errs, wall = _run_load(base, key, [path], args.clients, 0.0, 10.0)
+                    n, bad, p50, rate = len(lat), len(errs), _pct(lat, .5), len(lat) / wall
+                print(f"saturation {labels[path][4:]}: {rate:.0f} req/s "
+                      f"(p50={p50:.1f} ms, errors={bad})")
 
             small_v, small_t = synthetic_records(visits=60, teams=5, seed=2)
             small = {"date": "2026-12-01", "visits": small_v, "teams": small_t,
