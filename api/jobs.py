@@ -51,7 +51,11 @@ class JobQueue(Protocol):
     def submit(self, plan_id: str, version: int, attempt: int) -> None: ...
 
     def submit_task(self, func: Callable[..., str], *args: Any, job_id: str) -> None:
-        """Run another job function (e.g. a comparison) the same way, on the same workers."""
+        """Run another job function (e.g. a comparison) the same way, on the same workers.
+
+        `func` is called with `*args`, then the database URL and the heartbeat interval
+        (both None on RQ: the worker reads its own settings).
+        """
 
     def check(self) -> None:
         """Raise when the queue cannot take jobs."""
@@ -172,33 +176,34 @@ class LocalQueue:
                                    initargs=(self._nice, os.getpid()))
 
     def submit(self, plan_id: str, version: int, attempt: int) -> None:
-        with self._lock:
-            try:
-                future = self._pool.submit(run_job, plan_id, version, attempt, self._url,
-                                           self._beat)
-            except BrokenProcessPool:
-                self._pool = self._new_pool()
-                future = self._pool.submit(run_job, plan_id, version, attempt, self._url,
-                                           self._beat)
-        future.add_done_callback(self._done)
+        self._submit(run_job, (plan_id, version, attempt, self._url, self._beat))
 
     def submit_task(self, func: Callable[..., str], *args: Any, job_id: str) -> None:  # noqa: ARG002
+        self._submit(func, (*args, self._url, self._beat))
+
+    def _submit(self, func: Callable[..., str], args: tuple[Any, ...]) -> None:
         with self._lock:
             try:
-                future = self._pool.submit(func, *args, self._url)
-            except BrokenProcessPool:
+                future = self._pool.submit(func, *args)
+            except BrokenProcessPool:  # a worker died: this pool is done for, start another
+                self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
-                future = self._pool.submit(func, *args, self._url)
-        future.add_done_callback(self._done)
+                future = self._pool.submit(func, *args)
+        future.add_done_callback(lambda f: self._done(f, func, args))
 
-    def _done(self, future: Future[str]) -> None:
+    def _done(self, future: Future[str], func: Callable[..., str],
+              args: tuple[Any, ...]) -> None:
         exc = future.exception()
         if isinstance(exc, BrokenProcessPool):
-            # A worker process died; the reaper re-queues its job once its heartbeat stops.
-            log.warning("a local worker process died; its job will be retried or failed")
-            with self._lock:
-                self._pool.shutdown(wait=False, cancel_futures=False)
-                self._pool = self._new_pool()
+            # A worker process died and took the pool with it. Every job of that pool is
+            # handed out again: one still queued would otherwise be lost, and one that was
+            # running finds its attempt taken and skips (the reaper re-queues it once its
+            # heartbeat stops). From another thread: this callback runs on the pool's own
+            # thread, which holds the pool's shutdown lock, so submitting or shutting down
+            # from here would deadlock the service.
+            log.warning("a local worker process died; its jobs are handed out again")
+            threading.Thread(target=self._submit, args=(func, args), daemon=True,
+                             name="routeplan-resubmit").start()
         elif exc is not None:
             log.error("local job raised %s", type(exc).__name__)
 
@@ -252,8 +257,8 @@ class RqQueue:
                             job_timeout=self._timeout, result_ttl=3600, failure_ttl=86400)
 
     def submit_task(self, func: Callable[..., str], *args: Any, job_id: str) -> None:
-        # the worker reads the database URL from its own ROUTEPLAN_* settings
-        self._queue.enqueue(func, *args, None, job_id=job_id, job_timeout=self._timeout * 4,
+        # the worker reads the database URL and heartbeat from its own ROUTEPLAN_* settings
+        self._queue.enqueue(func, *args, None, None, job_id=job_id, job_timeout=self._timeout * 4,
                             result_ttl=3600, failure_ttl=86400)
 
     def check(self) -> None:

@@ -8,6 +8,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+from tests.api.conftest import Api, plan_body
 
 _CHILD = """
 import os, sys
@@ -50,3 +53,28 @@ def test_pool_processes_are_niced_and_exit_when_the_service_is_killed(tmp_path: 
         finally:
             if child.poll() is None:
                 child.kill()
+
+
+def test_a_killed_pool_process_costs_no_plan(api: Api, small_day: Any) -> None:
+    """Kill the process solving a plan, then submit another: both plans end `done`.
+
+    The pool breaks when one of its processes dies; the job that was running is re-queued by
+    the reaper, and the service keeps taking and solving new plans.
+    """
+    first = api.post("/v1/plans", json=plan_body(small_day, time_limit_s=20)).json()["plan_id"]
+    end = time.monotonic() + 60
+    worker = None
+    while time.monotonic() < end and worker is None:
+        state = api.store.get_plan(first)
+        assert state is not None
+        if state.version.status == "solving" and state.version.worker:
+            worker = int(state.version.worker.rsplit(":", 1)[1])
+        time.sleep(0.1)
+    assert worker is not None, "the plan never started solving"
+    os.kill(worker, signal.SIGKILL)
+    second = api.post("/v1/plans", json=plan_body(small_day, time_limit_s=2)).json()["plan_id"]
+    assert api.wait(second, deadline_s=150)["status"] == "done"
+    body = api.wait(first, deadline_s=150)
+    assert body["status"] == "done", body
+    state = api.store.get_plan(first)
+    assert state is not None and state.version.attempt == 2
