@@ -52,3 +52,5 @@ class ComparisonRow(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
         # a duplicate is harmless: only one worker can claim an attempt.
         for plan_id, version, attempt in await run_in_threadpool(store.queued):
             job_queue.submit(plan_id, version, attempt)
+        for comparison_id in await run_in_threadpool(store.queued_comparisons):
+            _submit_comparison(job_queue, comparison_id)
         stop = asyncio.Event()
         reaper = asyncio.create_task(_reap_until(stop, services))
         try:
@@ -96,6 +99,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     return app
 
 
+def _submit_comparison(queue: JobQueue, comparison_id: str) -> None:
+    from routeplan_api.plan_jobs import run_comparison
+
+    # a fresh RQ job id per hand-out: the first one may still be on record
+    queue.submit_task(run_comparison, comparison_id,
+                      job_id=f"cmp_{comparison_id}_{secrets.token_hex(4)}")
+
+
 async def _reap_until(stop: asyncio.Event, services: Services) -> None:
     """Re-queue or fail jobs whose worker stopped beating, every `reap_interval_s`."""
     settings = services.settings
@@ -112,5 +123,11 @@ async def _reap_until(stop: asyncio.Event, services: Services) -> None:
                 log.warning("plan %s v%d: worker lost, attempt %d queued", plan_id, version,
                             attempt)
                 services.queue.submit(plan_id, version, attempt)
+            for comparison_id in await run_in_threadpool(
+                    services.store.reap_comparisons,
+                    stale_after=timedelta(seconds=settings.stale_after_s),
+                    max_attempts=settings.max_attempts):
+                log.warning("comparison %s: worker lost, queued again", comparison_id)
+                _submit_comparison(services.queue, comparison_id)
         except Exception as exc:  # keep reaping; the next round may succeed
             log.error("reaper: %s", type(exc).__name__)

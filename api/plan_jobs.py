@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -84,19 +85,32 @@ def compute_plan(store: Store, job: Job, locator: RegionLocator,
     return new
 
 
-def run_comparison(comparison_id: str, database_url: str | None = None) -> str:
+def run_comparison(comparison_id: str, database_url: str | None = None,
+                   heartbeat_s: float | None = None) -> str:
     """Solve a what-if comparison and store its result document and HTML report.
 
-    Runs in a worker process; without a database URL, reads the worker's own settings.
+    Runs in a worker process; without a database URL and heartbeat, reads the worker's own
+    settings.
     """
     from routeplan_api.config import Settings
     from routeplan_api.jobs import _region_locator, _store
 
-    store = _store(database_url or Settings().resolved_database_url)
-    row = store.claim_comparison(comparison_id, f"{socket.gethostname()}:{os.getpid()}")
+    settings = Settings()
+    store = _store(database_url or settings.resolved_database_url)
+    beat = heartbeat_s or settings.heartbeat_s
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    row = store.claim_comparison(comparison_id, worker)
     if row is None:
         return "skipped"
     log.info("comparison %s: solving", comparison_id)
+    done = threading.Event()
+
+    def beat_loop() -> None:  # the service's reaper retries or fails a silent comparison
+        while not done.wait(beat):
+            if not store.heartbeat_comparison(comparison_id, worker):
+                return
+
+    threading.Thread(target=beat_loop, name="heartbeat", daemon=True).start()
     try:
         request: dict[str, Any] = json.loads(row.request_json)
         visits, teams = parse(json_inputs(request["visits"], request["teams"]))
@@ -125,6 +139,8 @@ def run_comparison(comparison_id: str, database_url: str | None = None) -> str:
             "error": "internal", "message": f"internal error ({type(exc).__name__})"})
         log.error("comparison %s: internal error %s", comparison_id, type(exc).__name__)
         status = "failed"
+    finally:
+        done.set()
     log.info("comparison %s: %s", comparison_id, status)
     return status
 

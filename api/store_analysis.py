@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -189,10 +189,44 @@ class AnalysisStore:
         with self._session.begin() as s:
             result = s.execute(update(ComparisonRow).where(
                 ComparisonRow.id == comparison_id, ComparisonRow.status == QUEUED)
-                .values(status=SOLVING, worker=worker, started_at=_wall()))
+                .values(status=SOLVING, worker=worker, started_at=_wall(),
+                        heartbeat_at=_wall()))
             if not result.rowcount:  # type: ignore[attr-defined]
                 return None
             return s.get_one(ComparisonRow, comparison_id)
+
+    def heartbeat_comparison(self, comparison_id: str, worker: str) -> bool:
+        """Say the comparison's worker is alive; False when the comparison is no longer its."""
+        with self._session.begin() as s:
+            result = s.execute(update(ComparisonRow).where(
+                ComparisonRow.id == comparison_id, ComparisonRow.status == SOLVING,
+                ComparisonRow.worker == worker).values(heartbeat_at=_wall()))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def reap_comparisons(self, *, stale_after: timedelta, max_attempts: int) -> list[str]:
+        """Comparisons whose worker went silent: re-queued (their ids returned) or failed."""
+        cutoff = _wall() - stale_after
+        requeue: list[str] = []
+        with self._session.begin() as s:
+            for c in s.scalars(select(ComparisonRow).where(
+                    ComparisonRow.status == SOLVING, ComparisonRow.heartbeat_at < cutoff)):
+                if c.attempt < max_attempts:
+                    c.attempt += 1
+                    c.status, c.worker, c.heartbeat_at = QUEUED, None, None
+                    requeue.append(c.id)
+                else:
+                    c.status, c.finished_at = FAILED, _wall()
+                    c.error = json.dumps({
+                        "error": "worker_lost",
+                        "message": f"the worker stopped answering during attempt {c.attempt} "
+                                   f"of {max_attempts}; submit the comparison again"})
+        return requeue
+
+    def queued_comparisons(self) -> list[str]:
+        """Every queued comparison (to hand again to a fresh local pool after a restart)."""
+        with self._session() as s:
+            return list(s.scalars(select(ComparisonRow.id).where(
+                ComparisonRow.status == QUEUED)))
 
     def finish_comparison(self, comparison_id: str, result: dict[str, Any],
                           report: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from typing import Any
 
@@ -53,3 +55,30 @@ def test_comparison_input_is_checked(api: Api, small_day: Any) -> None:
     assert r.status_code == 422
     where = {p["location"] for p in r.json()["problems"]}
     assert "/scenarios/1/name" in where and "/scenarios/1/policy/name" in where
+
+
+def test_comparison_whose_worker_dies_is_run_again(api: Api, small_day: Any) -> None:
+    """Killing the process solving a comparison does not leave it `solving`: it is retried."""
+    body = {"date": "2026-12-01", "visits": small_day[0], "teams": small_day[1],
+            "scenarios": [{"name": "a"}, {"name": "b"}], "time_limit_s": 20, "seed": 1}
+    cid = api.post("/v1/comparisons", role="analyst", json=body).json()["comparison_id"]
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        row = api.store.get_comparison(cid)
+        assert row is not None
+        if row.status == "solving" and row.worker:
+            break
+        time.sleep(0.1)
+    assert row.status == "solving" and row.worker
+    os.kill(int(row.worker.rsplit(":", 1)[1]), signal.SIGKILL)
+    end = time.monotonic() + 150
+    out: dict[str, Any] = {}
+    while time.monotonic() < end:
+        out = api.get(f"/v1/comparisons/{cid}", role="analyst").json()
+        if out["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert out["status"] == "done", out
+    again = api.store.get_comparison(cid)
+    assert again is not None and again.attempt == 2
+    assert [s["name"] for s in out["result"]["scenarios"]] == ["a", "b"]
