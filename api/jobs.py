@@ -92,7 +92,8 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
         log.info("plan %s v%d attempt %d: not claimable, skipped", plan_id, version, attempt)
         return "skipped"
     log.info("plan %s v%d attempt %d: solving", plan_id, version, attempt)
-    latest: dict[str, Any] = {"elapsed_s": 0.0, "objective": None, "solutions": 0}
+    latest: dict[str, Any] = {"elapsed_s": 0.0, "objective": None, "solutions": 0,
+                              "planned": None}
     lost = threading.Event()
     done = threading.Event()
 
@@ -104,7 +105,7 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
 
     def on_progress(p: Progress) -> None:
         latest.update(elapsed_s=round(p.elapsed_s, 3), objective=p.objective,
-                      solutions=p.solutions)
+                      solutions=p.solutions, planned=p.planned)
 
     beater = threading.Thread(target=beat_loop, name="heartbeat", daemon=True)
     beater.start()
