@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -15,7 +16,13 @@ from ortools.util import optional_boolean_pb2
 
 from routeplan.model.problem import Problem
 from routeplan.solver.screen import Candidate
-from routeplan.solver.search import RUIN_RECREATE, Strategy, base_parameters, ruin_parameters
+from routeplan.solver.search import (
+    RUIN_RECREATE,
+    Strategy,
+    base_parameters,
+    ruin_parameters,
+    temperature,
+)
 
 HORIZON_S = 24 * 3600
 _OFF = optional_boolean_pb2.BOOL_FALSE
@@ -74,10 +81,8 @@ class SearchSettings:
         return s
 
 
-#: (best objective so far, solutions so far, visits planned in the best plan read so far or
-#: None before one is read) -> stop now? The plan is read after each ruin-and-recreate slice
-#: or phase and at each new best of the GLS phase, so the count may trail the objective by up
-#: to one slice.
+#: (best objective so far, solutions so far, visits planned in that best plan or None when
+#: it could not be read) -> stop now?
 type OnSolution = Callable[[int, int, int | None], bool]
 
 
@@ -96,6 +101,39 @@ class _Best:
         return self.objective
 
 
+class _Walk:
+    """Where the annealing stands, followed across the slices of a ruin-and-recreate run.
+
+    OR-Tools returns a slice's best plan, not the plan its annealing holds (the reference
+    solution it perturbs). Restarting every slice from the best plan kept the search near
+    one local optimum (Solomon R101 ended at the same plan run after run). This walk
+    applies the Metropolis rule, at the schedule's temperature, to the plans the loop
+    reports, and the next slice starts from the plan it holds: a plan the annealing could
+    hold at that point. Plans a slice cut short at its time limit (visits left out, at a
+    high penalty) are practically never taken.
+    """
+
+    def __init__(self, temperature_now: Callable[[], float], seed: int = 0) -> None:
+        self._temperature = temperature_now
+        self._rng = random.Random(seed)
+        self.objective: int | None = None
+        self.chains: tuple[tuple[int, ...], ...] | None = None
+
+    def offer(self, objective: int, read: Callable[[], tuple[tuple[int, ...], ...] | None]
+              ) -> None:
+        if self.objective is not None and objective > self.objective:
+            t = self._temperature()
+            if t <= 0 or self._rng.random() >= math.exp((self.objective - objective) / t):
+                return
+        chains = read()
+        if chains is not None:
+            self.objective, self.chains = objective, chains
+
+    def forget(self) -> None:
+        """Drop the plan held; the next plan offered is taken whatever its objective."""
+        self.objective, self.chains = None, None
+
+
 class _Model:
     """One OR-Tools model of the candidates; its visit node i stands for candidate order[i]."""
 
@@ -103,7 +141,8 @@ class _Model:
         self.manager, self.routing, self.order = manager, routing, order
         self.time: Any = None
         self.breaks: dict[int, Any] = {}
-        self.active: list[Any] = []  # each visit node's ActiveVar, for counting during GLS
+        self.active: list[Any] = []  # each visit node's ActiveVar, to count planned visits
+        self.nexts: list[Any] = []  # every NextVar, to read the plan in the callback
 
 
 class RoutingModel:
@@ -117,6 +156,7 @@ class RoutingModel:
         self.n_nodes = len(self.candidates) + len(self._depots)
         self._callback: list[Callable[[], None]] = [lambda: None]
         self._stop_requested = False
+        self._limit_armed = False
         self._last_poll = 0.0
         self._poll: Callable[[], bool] = lambda: False
         self.mean_arc_cost = 1.0
@@ -216,12 +256,15 @@ class RoutingModel:
         for v in range(len(teams)):
             routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
         m.active = [routing.ActiveVar(manager.NodeToIndex(node)) for node in range(k)]
+        m.nexts = [routing.NextVar(index) for index in range(routing.Size())]
 
         # OR-Tools keeps the first callback for good; each solve swaps in its own through
         # _dispatch. Stopping from inside the solution callback aborts OR-Tools 9.15 (a CHECK
         # in the interval code): a search limit polled by the solver itself ends the GLS
-        # phase cleanly with the best so far. The 9.15 ruin-and-recreate loop ignores limits,
-        # CancelSearch and UpdateTimeLimit alike: a stop asked for during it takes effect at
+        # phase cleanly with the best so far. The 9.15 ruin-and-recreate loop runs on past
+        # limits, CancelSearch and UpdateTimeLimit alike, and a limit that fires inside it
+        # can abort the process in the same CHECK on days with breaks (300 visits), so the
+        # limit is armed only outside that loop: a stop asked for during it takes effect at
         # the end of its run, which `SearchSettings.ruin_slice_s` keeps short.
         routing.AddAtSolutionCallback(self._dispatch)
         routing.AddSearchMonitor(routing.solver().CustomLimit(self._limit_reached))
@@ -267,7 +310,7 @@ class RoutingModel:
                 self._reached(first, _stop_after, best)
             first_model = self._m
             if stopped[0]:
-                return self._outcome(first, first_model, best.solutions)
+                return self._outcome(*self._settled(first, first_model), best.solutions)
         # what the first phase left of the wall-clock budget (all of it if it did not run)
         rest = settings.time_limit_s - (monotonic() - began)
         params = base_parameters(strategy, max(rest, 0.05), settings.solution_limit)
@@ -284,26 +327,46 @@ class RoutingModel:
         self._reached(second, _stop_after, best)
         if first is not None and (second is None
                                   or first.ObjectiveValue() < second.ObjectiveValue()):
-            return self._outcome(first, first_model, best.solutions)
+            return self._outcome(*self._settled(first, first_model), best.solutions)
         return self._outcome(second, self._m, best.solutions)
+
+    def _settled(self, solution: Any, m: _Model) -> tuple[Any, _Model]:
+        """A ruin-and-recreate solution with every variable bound, on a fresh model.
+
+        The loop leaves some variables of the plans it returns unbound (the start of a
+        break, some times), and reading one aborts the process: the routes are restored on
+        a new model, whose restore runs the finalizer that sets them.
+        """
+        if solution is None:
+            return None, m
+        chains = self._chains(solution, m)
+        fresh = self._build(m.order)
+        self._callback[0] = lambda: None  # the restore is no solution to report
+        self._limit_armed = False  # nor one a stop asked for earlier may cut short
+        fresh.routing.CloseModel()
+        restored = fresh.routing.ReadAssignmentFromRoutes(self._indices(chains, fresh), True)
+        if restored is None:  # not seen; the plan as it is then
+            return solution, m
+        return fresh.routing.solver().Assignment(restored), fresh
 
     def _ruin_in_slices(self, strategy: Strategy, budget: float, slice_s: float,
                         on_solution: OnSolution, best: _Best, stopped: list[bool]) -> Any:
         """Ruin-and-recreate in runs of about `slice_s` seconds; the best solution found.
 
-        Each slice continues from the best plan so far with its part of one cooling
-        schedule, and a stop is checked between slices. OR-Tools 9.15 runs the ILS loop
-        once per model (a second run starts under the first run's spent limit and finds
-        nothing), and a first-solution hint is not where its loop starts, so each slice
-        gets a fresh model on which the best plan is locked in as its first solution. The
-        visit nodes of each new model come in another (seeded) order: the loop draws from
-        one fixed random sequence, and renumbering keeps slices that start from the same
-        plan from repeating each other.
+        A stop is checked between slices. Each slice takes its part of one cooling schedule
+        and continues the annealing where the previous one left it (see `_Walk`). OR-Tools
+        9.15 runs the ILS loop once per model (a second run starts under the first run's
+        spent limit and finds nothing), and a first-solution hint is not where its loop
+        starts, so each slice gets a fresh model on which its starting plan is locked in as
+        the first solution. The visit nodes of each new model come in another (seeded)
+        order: the loop draws from one fixed random sequence, and renumbering keeps slices
+        that start from the same plan from repeating each other.
         """
         began = monotonic()
+        walk = _Walk(lambda: temperature(strategy, self.mean_arc_cost,
+                                         (monotonic() - began) / budget))
         kept: Any = None
         kept_model = self._m
-        chains: tuple[tuple[int, ...], ...] = ()
         turn = 0
         while not stopped[0]:
             at = monotonic() - began
@@ -314,43 +377,68 @@ class RoutingModel:
             params = ruin_parameters(strategy, length, None, self.mean_arc_cost,
                                      span=(at / budget, min(1.0, (at + length) / budget)))
             if kept is not None:
+                start = walk.chains if walk.chains is not None else self._chains(kept, kept_model)
                 self._m = self._build(_shuffled(len(self.candidates), turn))
-                # no descent before the loop: the best plan is a ruin-and-recreate result
-                # already, and a descent would take a good part of a slice
+                # no descent before the loop: the plan is a ruin-and-recreate result already,
+                # and a descent would take a good part of a slice
                 for field in params.local_search_operators.DESCRIPTOR.fields:
                     setattr(params.local_search_operators, field.name, _OFF)
                 self.routing.CloseModelWithParameters(params)
-                if not self.routing.ApplyLocksToAllVehicles(self._indices(chains), True):
+                if not self.routing.ApplyLocksToAllVehicles(self._indices(start), True):
                     break
-            solution = self._solve(params, on_solution, best)
-            if solution is None or (kept is not None
-                                    and solution.ObjectiveValue() > kept.ObjectiveValue()):
-                break
-            kept, kept_model = solution, self._m
-            chains = self._chains(kept, kept_model)
+            solution = self._solve(params, on_solution, best, walk=walk)
             turn += 1
-            # the plan in hand gives the visit count, and this is where a stop is heeded
-            self._reached(kept, on_solution, best, chains)
+            if solution is None:
+                if kept is None or walk.chains is None:
+                    break
+                walk.forget()  # the plan it held would not start a slice: go on from the best
+            elif kept is None or solution.ObjectiveValue() < kept.ObjectiveValue():
+                kept, kept_model = solution, self._m
+            if best.objective is not None:
+                on_solution(best.objective, best.solutions, best.planned)  # heeds a stop
         self._m = kept_model
         return kept
 
+    def _live_chains(self, m: _Model) -> tuple[tuple[int, ...], ...] | None:
+        """The plan the search holds in the solution callback of model `m`, if bound.
+
+        In the ruin-and-recreate loop the next and active variables are bound when it calls
+        back (the time variables are not: reading one aborts the process).
+        """
+        routing = m.routing
+        nexts = m.nexts
+        if not all(v.Bound() for v in nexts):
+            return None
+        values = [int(v.Value()) for v in nexts]
+        k = len(self.candidates)
+        out = []
+        for v in range(len(self.problem.teams)):
+            order: list[int] = []
+            index = values[routing.Start(v)]
+            while not routing.IsEnd(index):
+                node = m.manager.IndexToNode(index)
+                if node < k:
+                    order.append(m.order[node])
+                index = values[index]
+            out.append(tuple(order))
+        return tuple(out)
+
     def _solve(self, params: Any, on_solution: OnSolution, best: _Best,
-               start: Any = None) -> Any:
+               start: Any = None, walk: _Walk | None = None) -> Any:
         """One OR-Tools search on the current model; its best solution (kept) or None."""
         routing = self.routing
         m = self._m
         count = [0]
-        ils = bool(params.use_iterated_local_search)
 
         def _at_solution() -> None:
             count[0] += 1
             objective = int(routing.CostVar().Max())
             improved = best.objective is None or objective < best.objective
             lowest = best.offer(objective)
-            if improved and not ils:
-                # reading the variables here is safe in a CP search (GLS), not in the
-                # ruin-and-recreate loop, where it aborts the process
+            if improved and all(v.Bound() for v in m.active):
                 best.planned = sum(int(v.Value()) for v in m.active)
+            if walk is not None:
+                walk.offer(objective, lambda: self._live_chains(m))
             if on_solution(lowest, best.solutions + count[0], best.planned):
                 self._stop_requested = True
 
@@ -361,7 +449,8 @@ class RoutingModel:
                     and on_solution(best.objective, best.solutions + count[0], best.planned))
 
         self._poll = _poll
-        if ils:
+        self._limit_armed = not params.use_iterated_local_search
+        if params.use_iterated_local_search:
             # SolveWithParameters ignores the ILS flag; this entry point runs the ILS loop
             solution = routing.SolveWithIteratedLocalSearch(params)
         elif start is not None:
@@ -374,13 +463,11 @@ class RoutingModel:
             solution = routing.solver().Assignment(solution)
         return solution
 
-    def _reached(self, solution: Any, on_solution: OnSolution, best: _Best,
-                 chains: tuple[tuple[int, ...], ...] | None = None) -> None:
-        """Report the plan a phase or slice ended with, now that it can be read."""
+    def _reached(self, solution: Any, on_solution: OnSolution, best: _Best) -> None:
+        """Report the plan a phase ended with (and heed a stop asked for meanwhile)."""
         if solution is None:
             return
-        if chains is None:
-            chains = self._chains(solution, self._m)
+        chains = self._chains(solution, self._m)
         objective = int(solution.ObjectiveValue())
         lowest = best.offer(objective)
         if lowest == objective:
@@ -389,6 +476,8 @@ class RoutingModel:
 
     def _limit_reached(self) -> bool:
         """Polled by OR-Tools during the search; asks the caller at most every 0.2 s."""
+        if not self._limit_armed:
+            return False
         if not self._stop_requested:
             now = monotonic()
             if now - self._last_poll >= 0.2:
@@ -415,10 +504,12 @@ class RoutingModel:
             out.append(tuple(order))
         return tuple(out)
 
-    def _indices(self, chains: tuple[tuple[int, ...], ...]) -> list[list[int]]:
-        """`chains` (candidate positions per team) as routing indices of the current model."""
-        node_of = {pos: node for node, pos in enumerate(self._m.order)}
-        manager = self._m.manager
+    def _indices(self, chains: tuple[tuple[int, ...], ...], m: _Model | None = None
+                 ) -> list[list[int]]:
+        """`chains` (candidate positions per team) as routing indices of `m` (or the current)."""
+        m = m or self._m
+        node_of = {pos: node for node, pos in enumerate(m.order)}
+        manager = m.manager
         return [[manager.NodeToIndex(node_of[pos]) for pos in chain] for chain in chains]
 
     def _outcome(self, solution: Any, m: _Model, solutions: int) -> SearchOutcome:

@@ -26,10 +26,9 @@ from routeplan.solver.search import PORTFOLIO, STRATEGIES
 class Progress:
     """What a long solve reports while it runs.
 
-    `planned` is the number of visits in the best plan read so far: None until the search
-    has one in hand (after its first ruin-and-recreate slice or phase, or at the first
-    solution of a GLS search), so it may trail `objective` by a slice; the last report of
-    a solve gives the finished plan's count.
+    `planned` is the number of visits in the best plan so far (None while unknown: a
+    decomposed day reports only when its parts are joined); the last report of a solve
+    gives the finished plan's count.
     """
 
     elapsed_s: float
