@@ -116,6 +116,7 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
         plan = compute_plan(store, job, _region_locator(), on_progress,
                             lambda: lost.is_set() or stop(), runner=runner)
         latest["elapsed_s"] = round(time.perf_counter() - began, 3)
+        latest["planned"] = plan.kpis.visits_planned  # a re-plan reports no progress
         latest["stopped"] = stop.fired
         done.set()
         ok = store.finish(plan_id, version, attempt, plan_to_dict(plan), dict(latest))

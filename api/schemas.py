@@ -77,8 +77,7 @@ class ProgressOut(BaseModel):
     solutions: int = 0
     planned: int | None = Field(
         default=None,
-        description="Visits planned in the best plan read so far; null until the search "
-                    "has one (it may trail the objective by a second or two). When the "
+        description="Visits planned in the best plan so far; null until known. Once the "
                     "version is done: the plan's planned visits.")
     stopped: bool = Field(default=False,
                           description="A dispatcher stopped the solve; the best plan was kept.")
