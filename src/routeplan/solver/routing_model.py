@@ -54,8 +54,8 @@ class SearchSettings:
 
     `first_solution` and `metaheuristic`, when given, override the strategy's own.
     `ruin_slice_s`, when given, runs the ruin-and-recreate phase of a time-limited search in
-    slices of about that many seconds, each continuing from the best plan so far, so that a
-    stop asked for through the callback takes effect between slices: OR-Tools 9.15's
+    slices of about that many seconds, each going on where the previous one left off, so that
+    a stop asked for through the callback takes effect between slices: OR-Tools 9.15's
     ruin-and-recreate loop heeds no limit but its own time budget. None runs it in one go
     (the CLI; and a search under a solution limit, which must repeat, never slices).
     """
