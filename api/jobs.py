@@ -97,7 +97,8 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
         log.info("plan %s v%d attempt %d: not claimable, skipped", plan_id, version, attempt)
         return "skipped"
     log.info("plan %s v%d attempt %d: solving", plan_id, version, attempt)
-    latest: dict[str, Any] = {"elapsed_s": 0.0, "objective": None, "solutions": 0}
+    latest: dict[str, Any] = {"elapsed_s": 0.0, "objective": None, "solutions": 0,
+                              "planned": None}
     lost = threading.Event()
     done = threading.Event()
 
@@ -109,7 +110,7 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
 
     def on_progress(p: Progress) -> None:
         latest.update(elapsed_s=round(p.elapsed_s, 3), objective=p.objective,
-                      solutions=p.solutions)
+                      solutions=p.solutions, planned=p.planned)
 
     beater = threading.Thread(target=beat_loop, name="heartbeat", daemon=True)
     beater.start()
@@ -120,6 +121,7 @@ def run_job(plan_id: str, version: int, attempt: int, database_url: str | None =
         plan = compute_plan(store, job, _region_locator(), on_progress,
                             lambda: lost.is_set() or stop(), runner=runner)
         latest["elapsed_s"] = round(time.perf_counter() - began, 3)
+        latest["planned"] = plan.kpis.visits_planned  # a re-plan reports no progress
         latest["stopped"] = stop.fired
         done.set()
         ok = store.finish(plan_id, version, attempt, plan_to_dict(plan), dict(latest))

@@ -75,6 +75,10 @@ class ProgressOut(BaseModel):
     elapsed_s: float
     objective: int | None = None
     solutions: int = 0
+    planned: int | None = Field(
+        default=None,
+        description="Visits planned in the best plan so far; null until known. Once the "
+                    "version is done: the plan's planned visits.")
     stopped: bool = Field(default=False,
                           description="A dispatcher stopped the solve; the best plan was kept.")
 

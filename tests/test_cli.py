@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,9 +14,10 @@ import pytest
 EXE = shutil.which("routeplan", path=str(Path(sys.executable).parent)) or "routeplan"
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def run(*args: str | Path, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=300,
-                          check=False)
+                          check=False, env=None if env is None else {**os.environ, **env})
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +53,18 @@ def test_plan_writes_a_checked_plan_and_check_agrees(day: Path, tmp_path: Path) 
                 "--plan", bad)
     assert check.returncode == 1
     assert stop["visit_id"] in check.stdout
+
+
+def test_progress_display_counts_the_visits_planned(day: Path, tmp_path: Path) -> None:
+    """On a terminal, the progress line ends with the visits the best plan so far plans."""
+    terminal = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "240"}
+    done = run("plan", "--visits", day / "visits.csv", "--teams", day / "teams.csv",
+               "--date", "2026-12-01", "--out", tmp_path, "--time-limit", "2", env=terminal)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    stops = sum(len(r["stops"]) for r in plan["routes"])
+    assert "best objective" in done.stdout
+    assert f"{stops:,} visits planned" in done.stdout
 
 
 def test_bad_input_exits_2_naming_file_row_column_and_value(day: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from routeplan.model.problem import Problem
     from routeplan.model.team import Team
     from routeplan.model.visit import Visit
+    from routeplan.solver.solve import Progress as SolveProgress
     from routeplan.travel.matrix import TravelMatrix
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_FAILED = 0, 1, 2, 3
@@ -311,7 +312,6 @@ def _solve_with_progress(problem: Problem, options: object) -> Plan:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from routeplan.solver import SolveOptions, solve
-    from routeplan.solver.solve import Progress as SolveProgress
 
     assert isinstance(options, SolveOptions)
     limit = options.time_limit_s or problem.policy.time_limit_s
@@ -320,10 +320,18 @@ def _solve_with_progress(problem: Problem, options: object) -> Plan:
         task = bar.add_task(f"solving (limit {limit:g} s)", total=None)
 
         def report(p: SolveProgress) -> None:
-            bar.update(task, description=f"solving (limit {limit:g} s): best objective "
-                                         f"{p.objective:,} after {p.solutions} solutions")
+            bar.update(task, description=_progress_line(limit, p))
 
         return solve(problem, options, progress=report)
+
+
+def _progress_line(limit: float, p: SolveProgress) -> str:
+    """The progress display's text: best objective, solutions, visits planned once known."""
+    line = (f"solving (limit {limit:g} s): best objective {p.objective:,} after "
+            f"{p.solutions:,} solutions")
+    if p.planned is not None:
+        line += f", {p.planned:,} visits planned"
+    return line
 
 
 def _print_summary(plan: Plan) -> None:

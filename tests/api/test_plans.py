@@ -26,6 +26,7 @@ def test_json_plan_is_accepted_solved_and_carries_field_links(api: Api, small_da
     for route in plan["routes"]:
         assert route["field_link"].startswith("https://routes.example.test/m/")
     assert body["progress"]["elapsed_s"] > 0
+    assert body["progress"]["planned"] == sum(len(rt["stops"]) for rt in plan["routes"])
     assert body["policy"] == {"name": "default", "version": 0}
 
 

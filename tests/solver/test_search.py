@@ -11,7 +11,7 @@ from routeplan.bench import read_instance, to_problem, verify
 from routeplan.errors import InvalidInput
 from routeplan.model.plan import Plan
 from routeplan.solver.search import PORTFOLIO, RUIN_RECREATE, ruin_parameters
-from routeplan.solver.solve import SolveOptions, search_settings, solve
+from routeplan.solver.solve import STOP_SLICE_S, SolveOptions, search_settings, solve
 
 
 def _instance_text(n: int, seed: int) -> str:
@@ -68,6 +68,31 @@ def test_time_budget_uses_both_cores_only_when_worth_it() -> None:
     assert len(search_settings(SolveOptions(), 1.0, 100)) == 1
     assert len(search_settings(SolveOptions(), 10.0, 5)) == 1
     assert search_settings(SolveOptions(strategy="gls"), 10.0, 100)[0].strategy.name == "gls"
+
+
+def test_only_a_stoppable_time_limited_solve_runs_ruin_and_recreate_in_slices() -> None:
+    """The CLI and solution-limited (repeatable) solves keep one uninterrupted run."""
+    assert search_settings(SolveOptions(), 10.0, 100)[0].ruin_slice_s is None
+    assert all(s.ruin_slice_s == STOP_SLICE_S
+               for s in search_settings(SolveOptions(), 10.0, 100, stoppable=True))
+    assert search_settings(SolveOptions(solution_limit=50), 10.0, 100,
+                           stoppable=True)[0].ruin_slice_s is None
+
+
+def test_slices_follow_one_cooling_schedule() -> None:
+    """A slice starts at the temperature the previous one ended at; the ends are unchanged."""
+    def temps(span: tuple[float, float]) -> tuple[float, float]:
+        params = ruin_parameters(RUIN_RECREATE, 1.0, None, 100.0, span=span)
+        sa = params.iterated_local_search_parameters.reference_solution_acceptance_strategy
+        return (sa.simulated_annealing.initial_temperature,
+                sa.simulated_annealing.final_temperature)
+
+    whole = temps((0.0, 1.0))
+    assert whole == (RUIN_RECREATE.temperature_start * 100, RUIN_RECREATE.temperature_end * 100)
+    first, second = temps((0.0, 0.4)), temps((0.4, 1.0))
+    assert first[0] == whole[0] and second[1] == whole[1]
+    assert first[1] == pytest.approx(second[0])
+    assert whole[0] > first[1] > whole[1]
 
 
 def test_unknown_strategy_is_an_input_error() -> None:

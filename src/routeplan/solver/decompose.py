@@ -249,5 +249,6 @@ def solve_decomposed(
                  "parts": str(len(parts))})
     assert_compliant(problem, plan)
     if progress is not None:
-        progress(Progress(time.perf_counter() - began, objective, len(parts)))
+        progress(Progress(time.perf_counter() - began, objective, len(parts),
+                          plan.kpis.visits_planned))
     return plan

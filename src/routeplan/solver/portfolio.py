@@ -13,7 +13,7 @@ import multiprocessing as mp
 import queue as queue_mod
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from routeplan.model.problem import Problem
@@ -46,7 +46,7 @@ def run_portfolio(problem: Problem, candidates: Sequence[Candidate],
         proc.start()
         children.append(proc)
 
-    best = [0]
+    best = _Reports()
     results: dict[int, SearchOutcome | None] = {}
 
     def _drain() -> None:
@@ -59,16 +59,16 @@ def run_portfolio(problem: Problem, candidates: Sequence[Candidate],
 
     def _take(kind: str, index: int, payload: Any) -> None:
         if kind == "progress":
-            if best[0] == 0 or payload < best[0]:
-                best[0] = payload
+            best.take(index, *payload)
         else:
             results[index] = payload if kind == "done" else None
 
-    def _own(objective: int, count: int) -> bool:
+    def _own(objective: int, count: int, planned: int | None) -> bool:
         _drain()
-        if best[0] == 0 or objective < best[0]:
-            best[0] = objective
-        if on_solution is not None and on_solution(best[0], count):
+        best.take(0, objective, count, planned)
+        assert best.objective is not None
+        if on_solution is not None and on_solution(best.objective, sum(best.counts.values()),
+                                                    best.planned):
             stop.set()
         return stop.is_set()
 
@@ -96,6 +96,24 @@ def run_portfolio(problem: Problem, candidates: Sequence[Candidate],
     total = sum(r.solutions for r in results.values() if r is not None)
     return replace(outcome, solutions=total,
                    status=f"{outcome.status} ({settings[index].resolved().name})")
+
+
+@dataclass(slots=True)
+class _Reports:
+    """What the processes reported: best objective, visits of the best plan read, solutions."""
+
+    objective: int | None = None
+    planned: int | None = None
+    planned_objective: int | None = None  # the objective of the plan `planned` counts
+    counts: dict[int, int] = field(default_factory=dict)
+
+    def take(self, index: int, objective: int, count: int, planned: int | None) -> None:
+        self.counts[index] = count
+        if self.objective is None or objective < self.objective:
+            self.objective = objective
+        if planned is not None and (self.planned_objective is None
+                                    or objective <= self.planned_objective):
+            self.planned, self.planned_objective = planned, objective
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +144,8 @@ def _worker(job: _Job, messages: Any, stop: Any) -> None:
         # the spawn and the model build used part of the shared wall-clock budget
         settings = _less(settings, began)
 
-        def _progress(objective: int, count: int) -> bool:
-            del count
-            messages.put(("progress", index, objective))
+        def _progress(objective: int, count: int, planned: int | None) -> bool:
+            messages.put(("progress", index, (objective, count, planned)))
             return bool(stop.is_set())
 
         outcome = model.search(settings, _progress)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -10,12 +12,20 @@ from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp
+from ortools.util import optional_boolean_pb2
 
 from routeplan.model.problem import Problem
 from routeplan.solver.screen import Candidate
-from routeplan.solver.search import RUIN_RECREATE, Strategy, base_parameters, ruin_parameters
+from routeplan.solver.search import (
+    RUIN_RECREATE,
+    Strategy,
+    base_parameters,
+    ruin_parameters,
+    temperature,
+)
 
 HORIZON_S = 24 * 3600
+_OFF = optional_boolean_pb2.BOOL_FALSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,11 @@ class SearchSettings:
     """How to search: time and solution budgets, and the recipe. Repeatable without a time limit.
 
     `first_solution` and `metaheuristic`, when given, override the strategy's own.
+    `ruin_slice_s`, when given, runs the ruin-and-recreate phase of a time-limited search in
+    slices of about that many seconds, each going on where the previous one left off, so that
+    a stop asked for through the callback takes effect between slices: OR-Tools 9.15's
+    ruin-and-recreate loop heeds no limit but its own time budget. None runs it in one go
+    (the CLI; and a search under a solution limit, which must repeat, never slices).
     """
 
     time_limit_s: float
@@ -50,6 +65,11 @@ class SearchSettings:
     first_solution: str | None = None
     metaheuristic: str | None = None
     strategy: Strategy = RUIN_RECREATE
+    ruin_slice_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.ruin_slice_s is not None and not self.ruin_slice_s > 0:
+            raise ValueError(f"ruin_slice_s {self.ruin_slice_s} is not positive")
 
     def resolved(self) -> Strategy:
         """The strategy with any explicit first-solution or metaheuristic override."""
@@ -61,7 +81,68 @@ class SearchSettings:
         return s
 
 
-type OnSolution = Callable[[int, int], bool]  # (objective, solutions so far) -> stop now?
+#: (best objective so far, solutions so far, visits planned in that best plan or None when
+#: it could not be read) -> stop now?
+type OnSolution = Callable[[int, int, int | None], bool]
+
+
+@dataclass(slots=True)
+class _Best:
+    """What the callbacks of one search report: the best objective and its visit count."""
+
+    objective: int | None = None
+    planned: int | None = None
+    solutions: int = 0  # in the phases and slices already finished
+
+    def offer(self, objective: int) -> int:
+        """Take a solution's objective; the best one so far."""
+        if self.objective is None or objective < self.objective:
+            self.objective = objective
+        return self.objective
+
+
+class _Walk:
+    """Where the annealing stands, followed across the slices of a ruin-and-recreate run.
+
+    OR-Tools returns a slice's best plan, not the plan its annealing holds (the reference
+    solution it perturbs). Restarting every slice from the best plan kept the search near
+    one local optimum (Solomon R101 ended at the same plan run after run). This walk
+    applies the Metropolis rule, at the schedule's temperature, to the plans the loop
+    reports, and the next slice starts from the plan it holds: a plan the annealing could
+    hold at that point. Plans a slice cut short at its time limit (visits left out, at a
+    high penalty) are practically never taken.
+    """
+
+    def __init__(self, temperature_now: Callable[[], float], seed: int = 0) -> None:
+        self._temperature = temperature_now
+        self._rng = random.Random(seed)
+        self.objective: int | None = None
+        self.chains: tuple[tuple[int, ...], ...] | None = None
+
+    def offer(self, objective: int, read: Callable[[], tuple[tuple[int, ...], ...] | None]
+              ) -> None:
+        if self.objective is not None and objective > self.objective:
+            t = self._temperature()
+            if t <= 0 or self._rng.random() >= math.exp((self.objective - objective) / t):
+                return
+        chains = read()
+        if chains is not None:
+            self.objective, self.chains = objective, chains
+
+    def forget(self) -> None:
+        """Drop the plan held; the next plan offered is taken whatever its objective."""
+        self.objective, self.chains = None, None
+
+
+class _Model:
+    """One OR-Tools model of the candidates; its visit node i stands for candidate order[i]."""
+
+    def __init__(self, manager: Any, routing: Any, order: tuple[int, ...]) -> None:
+        self.manager, self.routing, self.order = manager, routing, order
+        self.time: Any = None
+        self.breaks: dict[int, Any] = {}
+        self.active: list[Any] = []  # each visit node's ActiveVar, to count planned visits
+        self.nexts: list[Any] = []  # every NextVar, to read the plan in the callback
 
 
 class RoutingModel:
@@ -70,44 +151,49 @@ class RoutingModel:
     def __init__(self, problem: Problem, candidates: Sequence[Candidate]) -> None:
         self.problem = problem
         self.candidates = tuple(candidates)
-        teams = problem.teams
-        k, n_teams = len(self.candidates), len(teams)
-        travel = problem.travel
-        rep = _shared_depots(problem, [c.node for c in self.candidates])
-        depots = sorted(set(rep.values()))
-        self.n_nodes = k + len(depots)
-        node_of = {row: k + i for i, row in enumerate(depots)}
-        starts = [node_of[rep[travel.start_node[t]]] for t in range(n_teams)]
-        ends = [node_of[rep[travel.end_node[t]]] for t in range(n_teams)]
-        self.manager = pywrapcp.RoutingIndexManager(self.n_nodes, max(n_teams, 1), starts, ends)
-        self.routing = pywrapcp.RoutingModel(self.manager)
-        rows = np.array([c.node for c in self.candidates] + depots, dtype=np.int64)
-        service = np.array([c.service_s for c in self.candidates] + [0] * len(depots),
-                           dtype=np.int64)
+        self._rep = _shared_depots(problem, [c.node for c in self.candidates])
+        self._depots = sorted(set(self._rep.values()))
+        self.n_nodes = len(self.candidates) + len(self._depots)
         self._callback: list[Callable[[], None]] = [lambda: None]
-        self._callback_added = False
         self._stop_requested = False
-        self._limit: Any = None
+        self._limit_armed = False
         self._last_poll = 0.0
         self._poll: Callable[[], bool] = lambda: False
         self.mean_arc_cost = 1.0
-        self._build(rows, service)
+        self._m = self._build(tuple(range(len(self.candidates))))
+
+    @property
+    def routing(self) -> Any:
+        """The OR-Tools routing model the next (or last) search runs on."""
+        return self._m.routing
 
     # -- model -----------------------------------------------------------------------------
 
-    def _build(self, rows: np.ndarray, service: np.ndarray) -> None:
-        problem, routing, manager = self.problem, self.routing, self.manager
-        teams = problem.teams
-        k = len(self.candidates)
+    def _build(self, order: tuple[int, ...]) -> _Model:
+        """A fresh OR-Tools model, its visit nodes in `order` (positions in the candidates)."""
+        problem = self.problem
+        teams, travel = problem.teams, problem.travel
+        cands = [self.candidates[p] for p in order]
+        k, n_teams = len(cands), len(teams)
+        node_of = {row: k + i for i, row in enumerate(self._depots)}
+        starts = [node_of[self._rep[travel.start_node[t]]] for t in range(n_teams)]
+        ends = [node_of[self._rep[travel.end_node[t]]] for t in range(n_teams)]
+        manager = pywrapcp.RoutingIndexManager(self.n_nodes, max(n_teams, 1), starts, ends)
+        routing = pywrapcp.RoutingModel(manager)
+        m = _Model(manager, routing, order)
+        rows = np.array([c.node for c in cands] + self._depots, dtype=np.int64)
+        service = np.array([c.service_s for c in cands] + [0] * len(self._depots),
+                           dtype=np.int64)
         time_cb: dict[str, int] = {}
         cost_cb: dict[str, int] = {}
-        for mode, mats in problem.travel.by_mode.items():
-            travel = np.asarray(mats.durations)[np.ix_(rows, rows)]
-            travel = np.minimum(travel, 10 * HORIZON_S)
-            transit = travel + service[:, None]
+        for mode, mats in travel.by_mode.items():
+            durations = np.asarray(mats.durations)[np.ix_(rows, rows)]
+            durations = np.minimum(durations, 10 * HORIZON_S)
+            transit = durations + service[:, None]
             time_cb[mode] = routing.RegisterTransitMatrix(transit.tolist())
-            cost_cb[mode] = routing.RegisterTransitMatrix(travel.tolist())
-            off_diagonal = travel[~np.eye(len(rows), dtype=bool) & (travel < 10 * HORIZON_S)]
+            cost_cb[mode] = routing.RegisterTransitMatrix(durations.tolist())
+            off_diagonal = durations[~np.eye(len(rows), dtype=bool)
+                                     & (durations < 10 * HORIZON_S)]
             if off_diagonal.size:
                 self.mean_arc_cost = max(self.mean_arc_cost, float(off_diagonal.mean()))
         per_vehicle_time = [time_cb[t.mode] for t in teams]
@@ -116,10 +202,10 @@ class RoutingModel:
         routing.AddDimensionWithVehicleTransits(per_vehicle_time, HORIZON_S, HORIZON_S, False,
                                                 "time")
         time = routing.GetDimensionOrDie("time")
-        self.time = time
+        m.time = time
         soft_cost = max(1, problem.policy.soft_cost_per_min // 60)
-        for pos, c in enumerate(self.candidates):
-            idx = manager.NodeToIndex(pos)
+        for node, c in enumerate(cands):
+            idx = manager.NodeToIndex(node)
             time.CumulVar(idx).SetRange(c.window.start, c.window.end - c.service_s)
             if c.soft is not None:
                 time.SetCumulVarSoftLowerBound(idx, c.soft.start, soft_cost)
@@ -133,7 +219,6 @@ class RoutingModel:
             time.CumulVar(routing.Start(v)).SetRange(t.shift.start, t.shift.end)
             time.CumulVar(routing.End(v)).SetRange(t.shift.start, t.shift.end)
 
-        self.breaks: dict[int, pywrapcp.IntervalVar] = {}
         if any(t.has_break for t in teams):
             visit_transit = [0] * routing.Size()
             for index in range(routing.Size()):
@@ -145,36 +230,48 @@ class RoutingModel:
                     iv = solver.FixedDurationIntervalVar(
                         t.break_window.start, t.break_window.end, t.break_s, False, f"break:{v}")
                     time.SetBreakIntervalsOfVehicle([iv], v, visit_transit)
-                    self.breaks[v] = iv
+                    m.breaks[v] = iv
 
         n_depots = self.n_nodes - k
         count_cb = routing.RegisterUnaryTransitVector([1] * k + [0] * n_depots)
         routing.AddDimensionWithVehicleCapacity(
             count_cb, 0, [problem.max_visits(t) for t in teams], True, "visits")
-        demands = [problem.visits[c.visit].demand for c in self.candidates]
+        demands = [problem.visits[c.visit].demand for c in cands]
         if any(demands) or any(t.capacity is not None for t in teams):
             load_cb = routing.RegisterUnaryTransitVector(demands + [0] * n_depots)
             caps = [t.capacity if t.capacity is not None else sum(demands) + 1 for t in teams]
             routing.AddDimensionWithVehicleCapacity(load_cb, 0, caps, True, "load")
 
-        policy = problem.policy
         groups: dict[str, list[int]] = defaultdict(list)
-        for pos, c in enumerate(self.candidates):
-            groups[problem.visits[c.visit].borrower_id].append(pos)
-        for positions in groups.values():
-            penalty = max(self._penalty(p) for p in positions)
-            routing.AddDisjunction([manager.NodeToIndex(p) for p in positions], penalty, 1)
-        del policy
+        for node, c in enumerate(cands):
+            groups[problem.visits[c.visit].borrower_id].append(node)
+        for nodes in groups.values():
+            penalty = max(self._penalty(cands[n]) for n in nodes)
+            routing.AddDisjunction([manager.NodeToIndex(n) for n in nodes], penalty, 1)
 
         for v in range(len(teams)):
             routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
-        for pos in range(k):
-            routing.AddVariableMinimizedByFinalizer(time.CumulVar(manager.NodeToIndex(pos)))
+        for node in range(k):
+            routing.AddVariableMinimizedByFinalizer(time.CumulVar(manager.NodeToIndex(node)))
         for v in range(len(teams)):
             routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+        m.active = [routing.ActiveVar(manager.NodeToIndex(node)) for node in range(k)]
+        m.nexts = [routing.NextVar(index) for index in range(routing.Size())]
 
-    def _penalty(self, pos: int) -> int:
-        visit = self.problem.visits[self.candidates[pos].visit]
+        # OR-Tools keeps the first callback for good; each solve swaps in its own through
+        # _dispatch. Stopping from inside the solution callback aborts OR-Tools 9.15 (a CHECK
+        # in the interval code): a search limit polled by the solver itself ends the GLS
+        # phase cleanly with the best so far. The 9.15 ruin-and-recreate loop runs on past
+        # limits, CancelSearch and UpdateTimeLimit alike, and a limit that fires inside it
+        # can abort the process in the same CHECK on days with breaks (300 visits), so the
+        # limit is armed only outside that loop: a stop asked for during it takes effect at
+        # the end of its run, which `SearchSettings.ruin_slice_s` keeps short.
+        routing.AddAtSolutionCallback(self._dispatch)
+        routing.AddSearchMonitor(routing.solver().CustomLimit(self._limit_reached))
+        return m
+
+    def _penalty(self, c: Candidate) -> int:
+        visit = self.problem.visits[c.visit]
         policy = self.problem.policy
         if visit.must_visit:
             return policy.must_visit_penalty
@@ -192,62 +289,167 @@ class RoutingModel:
         strategy = settings.resolved()
         began = monotonic()
         stopped = [False]
-        best = [0]
+        best = _Best()
 
-        def _stop_after(objective: int, count: int) -> bool:
-            if on_solution is not None and on_solution(objective, count):
+        def _stop_after(objective: int, count: int, planned: int | None) -> bool:
+            if on_solution is not None and on_solution(objective, count, planned):
                 stopped[0] = True
             return stopped[0]
 
-        total = [0]
         first: Any = None
+        first_model = self._m
         if strategy.ruin_share > 0.0 and len(self.candidates) > 1:
-            params = ruin_parameters(strategy, settings.time_limit_s * strategy.ruin_share,
-                                     settings.solution_limit, self.mean_arc_cost)
-            first, n = self._solve(params, _stop_after, best)
-            total[0] += n
+            budget = settings.time_limit_s * strategy.ruin_share
+            if settings.ruin_slice_s is not None and settings.solution_limit is None:
+                first = self._ruin_in_slices(strategy, budget, settings.ruin_slice_s,
+                                             _stop_after, best, stopped)
+            else:
+                params = ruin_parameters(strategy, budget, settings.solution_limit,
+                                         self.mean_arc_cost)
+                first = self._solve(params, _stop_after, best)
+                self._reached(first, _stop_after, best)
+            first_model = self._m
             if stopped[0]:
-                return self._outcome(first, total[0])
+                return self._outcome(*self._settled(first, first_model), best.solutions)
         # what the first phase left of the wall-clock budget (all of it if it did not run)
         rest = settings.time_limit_s - (monotonic() - began)
         params = base_parameters(strategy, max(rest, 0.05), settings.solution_limit)
-        second, n = self._solve(params, _stop_after, best, start=first)
-        total[0] += n
-        final = second
+        start = first
+        if first is not None and settings.ruin_slice_s is not None and (
+                settings.solution_limit is None):
+            # the slices closed their models without local-search operators (see
+            # _ruin_in_slices); GLS needs them, so it runs on a fresh model from the best
+            chains = self._chains(first, first_model)
+            self._m = self._build(first_model.order)
+            self.routing.CloseModelWithParameters(params)
+            start = self.routing.ReadAssignmentFromRoutes(self._indices(chains), True)
+        second = self._solve(params, _stop_after, best, start=start)
+        self._reached(second, _stop_after, best)
         if first is not None and (second is None
                                   or first.ObjectiveValue() < second.ObjectiveValue()):
-            final = first
-        return self._outcome(final, total[0])
+            return self._outcome(*self._settled(first, first_model), best.solutions)
+        return self._outcome(second, self._m, best.solutions)
 
-    def _solve(self, params: Any, on_solution: OnSolution, best: list[int],
-               start: Any = None) -> tuple[Any, int]:
+    def _settled(self, solution: Any, m: _Model) -> tuple[Any, _Model]:
+        """A ruin-and-recreate solution with every variable bound, on a fresh model.
+
+        The loop leaves some variables of the plans it returns unbound (the start of a
+        break, some times), and reading one aborts the process: the routes are restored on
+        a new model, whose restore runs the finalizer that sets them.
+        """
+        if solution is None:
+            return None, m
+        chains = self._chains(solution, m)
+        fresh = self._build(m.order)
+        self._callback[0] = lambda: None  # the restore is no solution to report
+        self._limit_armed = False  # nor one a stop asked for earlier may cut short
+        fresh.routing.CloseModel()
+        restored = fresh.routing.ReadAssignmentFromRoutes(self._indices(chains, fresh), True)
+        if restored is None:  # not seen; the plan as it is then
+            return solution, m
+        return fresh.routing.solver().Assignment(restored), fresh
+
+    def _ruin_in_slices(self, strategy: Strategy, budget: float, slice_s: float,
+                        on_solution: OnSolution, best: _Best, stopped: list[bool]) -> Any:
+        """Ruin-and-recreate in runs of about `slice_s` seconds; the best solution found.
+
+        A stop is checked between slices. Each slice takes its part of one cooling schedule
+        and continues the annealing where the previous one left it (see `_Walk`). OR-Tools
+        9.15 runs the ILS loop once per model (a second run starts under the first run's
+        spent limit and finds nothing), and a first-solution hint is not where its loop
+        starts, so each slice gets a fresh model on which its starting plan is locked in as
+        the first solution. The visit nodes of each new model come in another (seeded)
+        order: the loop draws from one fixed random sequence, and renumbering keeps slices
+        that start from the same plan from repeating each other.
+        """
+        began = monotonic()
+        walk = _Walk(lambda: temperature(strategy, self.mean_arc_cost,
+                                         (monotonic() - began) / budget))
+        kept: Any = None
+        kept_model = self._m
+        turn = 0
+        while not stopped[0]:
+            at = monotonic() - began
+            left = budget - at
+            if left < 0.05:
+                break
+            length = left if left < 1.5 * slice_s else slice_s
+            params = ruin_parameters(strategy, length, None, self.mean_arc_cost,
+                                     span=(at / budget, min(1.0, (at + length) / budget)))
+            if kept is not None:
+                start = walk.chains if walk.chains is not None else self._chains(kept, kept_model)
+                self._m = self._build(_shuffled(len(self.candidates), turn))
+                # no descent before the loop: the plan is a ruin-and-recreate result already,
+                # and a descent would take a good part of a slice
+                for field in params.local_search_operators.DESCRIPTOR.fields:
+                    setattr(params.local_search_operators, field.name, _OFF)
+                self.routing.CloseModelWithParameters(params)
+                if not self.routing.ApplyLocksToAllVehicles(self._indices(start), True):
+                    break
+            solution = self._solve(params, on_solution, best, walk=walk)
+            turn += 1
+            if solution is None:
+                if kept is None or walk.chains is None:
+                    break
+                walk.forget()  # the plan it held would not start a slice: go on from the best
+            elif kept is None or solution.ObjectiveValue() < kept.ObjectiveValue():
+                kept, kept_model = solution, self._m
+            if best.objective is not None:
+                on_solution(best.objective, best.solutions, best.planned)  # heeds a stop
+        self._m = kept_model
+        return kept
+
+    def _live_chains(self, m: _Model) -> tuple[tuple[int, ...], ...] | None:
+        """The plan the search holds in the solution callback of model `m`, if bound.
+
+        In the ruin-and-recreate loop the next and active variables are bound when it calls
+        back (the time variables are not: reading one aborts the process).
+        """
+        routing = m.routing
+        nexts = m.nexts
+        if not all(v.Bound() for v in nexts):
+            return None
+        values = [int(v.Value()) for v in nexts]
+        k = len(self.candidates)
+        out = []
+        for v in range(len(self.problem.teams)):
+            order: list[int] = []
+            index = values[routing.Start(v)]
+            while not routing.IsEnd(index):
+                node = m.manager.IndexToNode(index)
+                if node < k:
+                    order.append(m.order[node])
+                index = values[index]
+            out.append(tuple(order))
+        return tuple(out)
+
+    def _solve(self, params: Any, on_solution: OnSolution, best: _Best,
+               start: Any = None, walk: _Walk | None = None) -> Any:
+        """One OR-Tools search on the current model; its best solution (kept) or None."""
         routing = self.routing
+        m = self._m
         count = [0]
 
         def _at_solution() -> None:
             count[0] += 1
             objective = int(routing.CostVar().Max())
-            if best[0] == 0 or objective < best[0]:
-                best[0] = objective
-            if on_solution(best[0], count[0]):
+            improved = best.objective is None or objective < best.objective
+            lowest = best.offer(objective)
+            if improved and all(v.Bound() for v in m.active):
+                best.planned = sum(int(v.Value()) for v in m.active)
+            if walk is not None:
+                walk.offer(objective, lambda: self._live_chains(m))
+            if on_solution(lowest, best.solutions + count[0], best.planned):
                 self._stop_requested = True
 
-        if not self._callback_added:
-            routing.AddAtSolutionCallback(self._dispatch)
-            # stopping from inside the solution callback aborts OR-Tools 9.15 (a CHECK in the
-            # interval code): a search limit polled by the solver itself ends the GLS phase
-            # cleanly with the best so far. The 9.15 ILS loop ignores limits, CancelSearch and
-            # UpdateTimeLimit alike, so a stop asked for during ruin-and-recreate skips the
-            # phases after it and takes effect when that phase's own budget ends.
-            self._limit = routing.solver().CustomLimit(self._limit_reached)
-            routing.AddSearchMonitor(self._limit)
-            self._callback_added = True
         self._callback[0] = _at_solution
 
         def _poll() -> bool:  # between solutions too: an ILS phase may go long without one
-            return count[0] > 0 and on_solution(best[0], count[0])
+            return (count[0] > 0 and best.objective is not None
+                    and on_solution(best.objective, best.solutions + count[0], best.planned))
 
         self._poll = _poll
+        self._limit_armed = not params.use_iterated_local_search
         if params.use_iterated_local_search:
             # SolveWithParameters ignores the ILS flag; this entry point runs the ILS loop
             solution = routing.SolveWithIteratedLocalSearch(params)
@@ -255,14 +457,27 @@ class RoutingModel:
             solution = routing.SolveFromAssignmentWithParameters(start, params)
         else:
             solution = routing.SolveWithParameters(params)
+        best.solutions += count[0]
         if solution is not None:
             # keep it beyond the next solve, which reuses the solver's own assignment
-            kept = routing.solver().Assignment(solution)
-            solution = kept
-        return solution, count[0]
+            solution = routing.solver().Assignment(solution)
+        return solution
+
+    def _reached(self, solution: Any, on_solution: OnSolution, best: _Best) -> None:
+        """Report the plan a phase ended with (and heed a stop asked for meanwhile)."""
+        if solution is None:
+            return
+        chains = self._chains(solution, self._m)
+        objective = int(solution.ObjectiveValue())
+        lowest = best.offer(objective)
+        if lowest == objective:
+            best.planned = sum(len(c) for c in chains)
+        on_solution(lowest, best.solutions, best.planned)
 
     def _limit_reached(self) -> bool:
         """Polled by OR-Tools during the search; asks the caller at most every 0.2 s."""
+        if not self._limit_armed:
+            return False
         if not self._stop_requested:
             now = monotonic()
             if now - self._last_poll >= 0.2:
@@ -271,21 +486,44 @@ class RoutingModel:
         return self._stop_requested
 
     def _dispatch(self) -> None:
-        # OR-Tools keeps the first callback for good; each solve swaps in its own
         self._callback[0]()
 
-    def _outcome(self, solution: Any, solutions: int) -> SearchOutcome:
-        status = _status_name(self.routing.status())
+    def _chains(self, solution: Any, m: _Model) -> tuple[tuple[int, ...], ...]:
+        """Each team's visits in `solution` of model `m`, as positions in the candidates."""
+        routing, manager = m.routing, m.manager
+        k = len(self.candidates)
+        out = []
+        for v in range(len(self.problem.teams)):
+            order: list[int] = []
+            index = solution.Value(routing.NextVar(routing.Start(v)))
+            while not routing.IsEnd(index):
+                node = manager.IndexToNode(index)
+                if node < k:
+                    order.append(m.order[node])
+                index = solution.Value(routing.NextVar(index))
+            out.append(tuple(order))
+        return tuple(out)
+
+    def _indices(self, chains: tuple[tuple[int, ...], ...], m: _Model | None = None
+                 ) -> list[list[int]]:
+        """`chains` (candidate positions per team) as routing indices of `m` (or the current)."""
+        m = m or self._m
+        node_of = {pos: node for node, pos in enumerate(m.order)}
+        manager = m.manager
+        return [[manager.NodeToIndex(node_of[pos]) for pos in chain] for chain in chains]
+
+    def _outcome(self, solution: Any, m: _Model, solutions: int) -> SearchOutcome:
+        status = _status_name(m.routing.status())
         if solution is None:
             return SearchOutcome((), None, status, solutions)
-        return SearchOutcome(self._read(solution), int(solution.ObjectiveValue()), status,
+        return SearchOutcome(self._read(solution, m), int(solution.ObjectiveValue()), status,
                              solutions)
 
-    def _read(self, solution: pywrapcp.Assignment) -> tuple[VehicleRoute, ...]:
-        routing, manager, time = self.routing, self.manager, self.time
+    def _read(self, solution: pywrapcp.Assignment, m: _Model) -> tuple[VehicleRoute, ...]:
+        routing, manager, time = m.routing, m.manager, m.time
         k = len(self.candidates)
         break_start: dict[int, int] = {}
-        if self.breaks:
+        if m.breaks:
             intervals = solution.IntervalVarContainer()
             for i in range(intervals.Size()):
                 el = intervals.Element(i)
@@ -302,13 +540,20 @@ class RoutingModel:
             while not routing.IsEnd(index):
                 node = manager.IndexToNode(index)
                 if node < k:
-                    order.append(node)
+                    order.append(m.order[node])
                     starts.append(int(solution.Value(time.CumulVar(index))))
                 index = solution.Value(routing.NextVar(index))
             ret = int(solution.Value(time.CumulVar(index)))
             out.append(VehicleRoute(v, tuple(order), tuple(starts), depart, ret,
                                     break_start.get(v)))
         return tuple(out)
+
+
+def _shuffled(n: int, turn: int) -> tuple[int, ...]:
+    """A seeded order of `n` positions, a different one for each slice."""
+    order = list(range(n))
+    random.Random(turn).shuffle(order)
+    return tuple(order)
 
 
 def _shared_depots(problem: Problem, visit_rows: Sequence[int]) -> dict[int, int]:

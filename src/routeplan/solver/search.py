@@ -101,9 +101,29 @@ def base_parameters(strategy: Strategy, time_limit_s: float,
     return params
 
 
+def temperature(strategy: Strategy, mean_arc_cost: float, progress: float) -> float:
+    """The annealing temperature `progress` (0 to 1) of the way through the ILS budget.
+
+    OR-Tools' exponential schedule, T(p) = T0 * (Tf / T0) ** p, written out so that a run
+    cut into slices can give each slice its own part of one schedule.
+    """
+    scale = max(1.0, mean_arc_cost)
+    start = strategy.temperature_start * scale
+    end = max(1e-3, strategy.temperature_end * scale)
+    if progress <= 0.0:
+        return start
+    if progress >= 1.0:
+        return end
+    return float(start * (end / start) ** progress)
+
+
 def ruin_parameters(strategy: Strategy, time_limit_s: float, solution_limit: int | None,
-                    mean_arc_cost: float) -> Any:
-    """Routing parameters for SISR ruin-and-recreate ILS with simulated annealing."""
+                    mean_arc_cost: float, span: tuple[float, float] = (0.0, 1.0)) -> Any:
+    """Routing parameters for SISR ruin-and-recreate ILS with simulated annealing.
+
+    `span` is the part of the overall cooling schedule this run covers (fractions of the
+    ILS budget): the whole of it for one run, [a, b] for a slice of a sliced run.
+    """
     params = base_parameters(strategy, time_limit_s, solution_limit)
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     params.use_iterated_local_search = True
@@ -131,7 +151,6 @@ def ruin_parameters(strategy: Strategy, time_limit_s: float, solution_limit: int
     sa = ils.reference_solution_acceptance_strategy.simulated_annealing
     sa.cooling_schedule_strategy = routing_ils_pb2.CoolingScheduleStrategy.EXPONENTIAL
     sa.automatic_temperatures = False
-    scale = max(1.0, mean_arc_cost)
-    sa.initial_temperature = strategy.temperature_start * scale
-    sa.final_temperature = max(1e-3, strategy.temperature_end * scale)
+    sa.initial_temperature = temperature(strategy, mean_arc_cost, span[0])
+    sa.final_temperature = temperature(strategy, mean_arc_cost, span[1])
     return params

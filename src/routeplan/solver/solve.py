@@ -24,11 +24,17 @@ from routeplan.solver.search import PORTFOLIO, STRATEGIES
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """What a long solve reports while it runs."""
+    """What a long solve reports while it runs.
+
+    `planned` is the number of visits in the best plan so far (None while unknown: a
+    decomposed day reports only when its parts are joined); the last report of a solve
+    gives the finished plan's count.
+    """
 
     elapsed_s: float
     objective: int
     solutions: int
+    planned: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +73,18 @@ _RESERVE_S = 0.3
 PORTFOLIO_MIN_S = 3.0
 #: Below this many visits one process finds the best plan long before the limit.
 PORTFOLIO_MIN_VISITS = 20
+#: Seconds per ruin-and-recreate slice when the caller may stop the solve: a stop waits
+#: for the end of the slice under way (see `SearchSettings.ruin_slice_s`).
+STOP_SLICE_S = 1.5
 
 
-def search_settings(options: SolveOptions, limit: float, n_candidates: int
-                    ) -> list[SearchSettings]:
-    """The strategies a solve runs, one per process, the preferred one first."""
+def search_settings(options: SolveOptions, limit: float, n_candidates: int,
+                    stoppable: bool = False) -> list[SearchSettings]:
+    """The strategies a solve runs, one per process, the preferred one first.
+
+    `stoppable`: the caller may ask the solve to stop, so a time-limited search runs its
+    ruin-and-recreate phase in short slices (a solution-limited one never does: it repeats).
+    """
     if options.strategy is not None:
         chosen = [STRATEGIES[options.strategy]]
     else:
@@ -84,8 +97,9 @@ def search_settings(options: SolveOptions, limit: float, n_candidates: int
                             and limit >= PORTFOLIO_MIN_S
                             and n_candidates >= PORTFOLIO_MIN_VISITS) else 1
         chosen = list(PORTFOLIO[:workers])
+    slice_s = STOP_SLICE_S if stoppable and options.solution_limit is None else None
     return [SearchSettings(limit, options.solution_limit, options.first_solution,
-                           options.metaheuristic, strategy) for strategy in chosen]
+                           options.metaheuristic, strategy, slice_s) for strategy in chosen]
 
 
 def solve(
@@ -112,19 +126,22 @@ def solve(
 
     vehicle_routes: tuple[VehicleRoute, ...] = ()
     objective: int | None = None
+    solutions = 0
     if candidates and problem.teams:
-        def on_solution(obj: int, n: int) -> bool:
+        def on_solution(obj: int, n: int, planned: int | None) -> bool:
             if progress is not None:
-                progress(Progress(time.perf_counter() - began, obj, n))
+                progress(Progress(time.perf_counter() - began, obj, n, planned))
             return bool(should_stop and should_stop())
 
         # the limit covers the whole solve: screening so far, and assembling and checking
         # the plan afterwards (a small reserve)
         left = limit - (time.perf_counter() - began) - _RESERVE_S
         budget = max(0.1, left) if options.solution_limit is None else limit
-        outcome = run_portfolio(problem, candidates,
-                                search_settings(options, budget, len(candidates)), on_solution)
+        settings = search_settings(options, budget, len(candidates),
+                                   stoppable=should_stop is not None)
+        outcome = run_portfolio(problem, candidates, settings, on_solution)
         vehicle_routes, objective = outcome.routes, outcome.objective
+        solutions = outcome.solutions
         if outcome.objective is None:
             warnings.append(f"the solver found no solution within {limit:g} s; "
                             "every visit is left unassigned — allow more time")
@@ -136,6 +153,9 @@ def solve(
     plan = Plan(problem.day, routes, unassigned, kpis, problem.policy,
                 {"seed": str(options.seed), "travel_source": problem.travel.source})
     assert_compliant(problem, plan)
+    if progress is not None and objective is not None:
+        progress(Progress(time.perf_counter() - began, objective, solutions,
+                          plan.kpis.visits_planned))
     return plan
 
 
