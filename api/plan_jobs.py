@@ -80,7 +80,8 @@ def compute_plan(store: Store, job: Job, locator: RegionLocator,
                    for t, p in request.get("positions", {}).items()},
         dropped_teams=frozenset(request.get("dropped_teams", ())),
         locked_teams=frozenset(request.get("locked_teams", ())), outcomes=outcomes)
-    new, changes = replan(problem, old, disruption, options)
+    new, changes = replan(problem, old, disruption, options, progress=progress,
+                          should_stop=should_stop)
     store.set_changes(job.plan_id, job.version, changes.to_dict())
     return new
 

@@ -26,7 +26,7 @@ and the merged plan accounts for every visit of the day exactly once, cancelled 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,6 +45,7 @@ from routeplan.model.team import Mode, Team
 from routeplan.solver import SolveOptions, solve
 from routeplan.solver import reasons as explain
 from routeplan.solver.screen import visit_windows
+from routeplan.solver.solve import Progress
 from routeplan.travel.matrix import Matrices, TravelMatrix
 
 
@@ -146,21 +147,29 @@ class Replanned:
 
 def replan(problem: Problem, plan: Plan, disruption: Disruption,
            options: SolveOptions | None = None, *,
-           travel: TravelMatrix | None = None) -> tuple[Plan, Changes]:
+           travel: TravelMatrix | None = None,
+           progress: Callable[[Progress], None] | None = None,
+           should_stop: Callable[[], bool] | None = None) -> tuple[Plan, Changes]:
     """The plan for the rest of the day and what changed (see the module docstring).
 
     `problem` is the day's problem the plan was made for; `travel` times legs from reported
     positions (default: the policy's straight-line estimate). Raises InvalidInput for ids
     that are not the day's, ComplianceViolation if a part breaks a rule (a bug).
     """
-    result = replan_detail(problem, plan, disruption, options, travel=travel)
+    result = replan_detail(problem, plan, disruption, options, travel=travel,
+                           progress=progress, should_stop=should_stop)
     return result.plan, result.changes
 
 
 def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
                   options: SolveOptions | None = None, *,
-                  travel: TravelMatrix | None = None) -> Replanned:
-    """As `replan`, also returning each checked part (problem, plan) of the rest of the day."""
+                  travel: TravelMatrix | None = None,
+                  progress: Callable[[Progress], None] | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> Replanned:
+    """As `replan`, also returning each checked part (problem, plan) of the rest of the day.
+
+    `progress` and `should_stop` reach the solve of the free part, as for a whole day.
+    """
     _validate(problem, plan, disruption)
     now = disruption.now
     in_plan = set(plan.visit_ids())
@@ -225,7 +234,8 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
     free = [rest_team_at[st.team.team_id] for st in available
             if st.team.team_id not in disruption.locked_teams]
     free_problem = rest.restrict(pool, free)
-    free_plan = solve(free_problem, options or SolveOptions())
+    free_plan = solve(free_problem, options or SolveOptions(), progress=progress,
+                      should_stop=should_stop)
     assert_compliant(free_problem, free_plan)
     parts.append((free_problem, free_plan))
     for r in free_plan.routes:
