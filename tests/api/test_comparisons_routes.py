@@ -10,6 +10,18 @@ from typing import Any
 from tests.api.conftest import Api
 
 
+def _finished(api: Api, cid: str, deadline_s: float = 120) -> dict[str, Any]:
+    """Poll the comparison until it is done or failed (a deadline, not a timing assert)."""
+    end = time.monotonic() + deadline_s
+    out: dict[str, Any] = {}
+    while time.monotonic() < end:
+        out = api.get(f"/v1/comparisons/{cid}", role="analyst").json()
+        if out["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    return out
+
+
 def test_comparison_job_gives_json_and_a_report(api: Api, small_day: Any) -> None:
     """Two policies on the same day: per-scenario KPIs, the policy version used, and an HTML
     page with the charts; dispatchers may not run comparisons."""
@@ -23,13 +35,7 @@ def test_comparison_job_gives_json_and_a_report(api: Api, small_day: Any) -> Non
     r = api.post("/v1/comparisons", role="analyst", json=body)
     assert r.status_code == 202, r.text
     cid = r.json()["comparison_id"]
-    end = time.monotonic() + 120
-    out: dict[str, Any] = {}
-    while time.monotonic() < end:
-        out = api.get(f"/v1/comparisons/{cid}", role="analyst").json()
-        if out["status"] in ("done", "failed"):
-            break
-        time.sleep(0.2)
+    out = _finished(api, cid)
     assert out["status"] == "done", out
     scenarios = out["result"]["scenarios"]
     assert [s["name"] for s in scenarios] == ["default", "short", "one-team"]
@@ -71,13 +77,7 @@ def test_comparison_whose_worker_dies_is_run_again(api: Api, small_day: Any) -> 
         time.sleep(0.1)
     assert row.status == "solving" and row.worker
     os.kill(int(row.worker.rsplit(":", 1)[1]), signal.SIGKILL)
-    end = time.monotonic() + 150
-    out: dict[str, Any] = {}
-    while time.monotonic() < end:
-        out = api.get(f"/v1/comparisons/{cid}", role="analyst").json()
-        if out["status"] in ("done", "failed"):
-            break
-        time.sleep(0.2)
+    out = _finished(api, cid, deadline_s=150)
     assert out["status"] == "done", out
     again = api.store.get_comparison(cid)
     assert again is not None and again.attempt == 2
