@@ -37,6 +37,3 @@ class BodyCache:
             self._items.move_to_end(key)
             while len(self._items) > self._max:
                 self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)

@@ -314,10 +314,11 @@ def get_route(plan_id: str, team_id: str, services: ServicesDep,
         raise NotFound(f"plan {plan_id!r} has no route for team {team_id!r}")
     if link is None:
         link = services.store.links_for(plan_id, [team_id], read.day)[team_id].id
+        key = (*key[:-1], link)
     out = RouteOut(plan_id=plan_id, version=read.version, date=read.day,
                    route={**route, "field_link": field_link(services, link, plan_id, team_id)})
     body = out.model_dump_json().encode()
-    services.bodies.put(("route", plan_id, read.version, team_id, link), body)
+    services.bodies.put(key, body)
     return Response(body, media_type="application/json")
 
 
