@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from routeplan.build import build_problem, default_locator
+from routeplan.domain.policy import Policy
 from routeplan.io import plan_to_dict
 from routeplan.io.day_writers import team_record, visit_record
-from routeplan.model.policy import Policy
 from routeplan.solver import SolveOptions, solve
-from routeplan.synth import synth_day
+from routeplan.workflows.build import build_problem, default_locator
+from routeplan.workflows.synth import synth_day
 from routeplan_api.config import Settings
 from routeplan_api.inputs import json_inputs, parse
 from routeplan_api.security import LinkClaims, LinkSigner, Role

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from routeplan.errors import InvalidInput, RoutePlanError
+from routeplan.domain.errors import InvalidInput, RoutePlanError
 from routeplan_api.schemas import ErrorBody, Problem
 
 log = logging.getLogger("routeplan.api")

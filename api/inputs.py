@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from routeplan.errors import InputProblem, InvalidInput
+from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.team import Team
+from routeplan.domain.visit import Visit
 from routeplan.io import read_teams, read_visits, teams_from_records, visits_from_records
-from routeplan.model.team import Team
-from routeplan.model.visit import Visit
 from routeplan_api.store import Inputs
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")

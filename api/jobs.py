@@ -28,10 +28,10 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Protocol
 
-from routeplan.build import RegionLocator, default_locator
-from routeplan.errors import ComplianceViolation, InternalError, InvalidInput, RoutingError
+from routeplan.domain.errors import ComplianceViolation, InternalError, InvalidInput, RoutingError
 from routeplan.io import plan_to_dict
 from routeplan.solver.solve import Progress
+from routeplan.workflows.build import RegionLocator, default_locator
 from routeplan_api.config import Settings
 from routeplan_api.plan_jobs import StopSignal, compute_plan
 from routeplan_api.store import Store

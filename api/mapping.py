@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from routeplan.domain.outcome import Outcome, OutcomeStatus
+from routeplan.domain.plan import Plan
 from routeplan.io import plan_from_dict
 from routeplan.maps import TileProvider, assets_version
-from routeplan.model.outcome import Outcome, OutcomeStatus
-from routeplan.model.plan import Plan
 from routeplan_api.config import Settings
 from routeplan_api.db import FieldEvent
 

@@ -17,18 +17,18 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from routeplan.build import RegionLocator, build_problem
-from routeplan.charts import render_charts, report_html
-from routeplan.compare import Scenario, compare, comparison_to_dict
-from routeplan.errors import InvalidInput
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.outcome import Outcome, OutcomeStatus
+from routeplan.domain.plan import Plan
+from routeplan.domain.policy import Policy
 from routeplan.io import plan_from_dict, teams_from_records
-from routeplan.model.outcome import Outcome, OutcomeStatus
-from routeplan.model.plan import Plan
-from routeplan.model.policy import Policy
-from routeplan.replan import Disruption, replan
+from routeplan.report.charts import render_charts, report_html
 from routeplan.solver import SolveOptions, solve
 from routeplan.solver.decompose import PartRunner
 from routeplan.solver.solve import Progress
+from routeplan.workflows.build import RegionLocator, build_problem
+from routeplan.workflows.compare import Scenario, compare, comparison_to_dict
+from routeplan.workflows.replan import Disruption, replan
 from routeplan_api.inputs import json_inputs, parse
 
 log = logging.getLogger("routeplan.jobs")

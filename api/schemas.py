@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from routeplan.model.outcome import OutcomeStatus
+from routeplan.domain.outcome import OutcomeStatus
 
 Status = Literal["queued", "solving", "done", "failed"]
 

@@ -10,7 +10,7 @@ from enum import IntEnum
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from routeplan.model.clock import SHANGHAI
+from routeplan.domain.clock import SHANGHAI
 
 KEY_PREFIX = "rpk"
 #: How long a field link lives at least after it is issued.

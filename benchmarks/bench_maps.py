@@ -17,12 +17,12 @@ from datetime import date
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+from routeplan.domain.plan import BreakSlot, Kpis, Plan, Reason, Route, Stop, Unassigned
+from routeplan.domain.policy import Policy
+from routeplan.domain.team import Mode
+from routeplan.domain.visit import Visit
 from routeplan.maps import TileProvider, field_page_html, overview_html
-from routeplan.model.plan import BreakSlot, Kpis, Plan, Reason, Route, Stop, Unassigned
-from routeplan.model.policy import Policy
-from routeplan.model.team import Mode
-from routeplan.model.visit import Visit
-from routeplan.synth import synth_day
+from routeplan.workflows.synth import synth_day
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the local server of the tests
 from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, Site, _handler

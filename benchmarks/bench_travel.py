@@ -1,6 +1,6 @@
 """Matrix time per travel source (haversine, embedded OSRM, OSRM server) and graph build time.
 
-Runs on the generated grid network (routeplan.travel.testnet), built into a temporary folder;
+Runs on the generated grid network (tests.travel.testnet), built into a temporary folder;
 prints medians. Usage:
 
     python benchmarks/bench_travel.py [--sizes 200 1000 2000] [--repeats 3] [--grid 40]
@@ -21,12 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from routeplan.model.geo import LonLat
-from routeplan.model.team import Mode
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.*, tests.*
+
+from tests.travel.testnet import GridNetwork
+
+from routeplan.domain.geo import LonLat
+from routeplan.domain.team import Mode
 from routeplan.travel.haversine import HaversineMatrix
 from routeplan.travel.osrm import OsrmEmbedded, OsrmServer
 from routeplan.travel.roads import build_roads, routed
-from routeplan.travel.testnet import GridNetwork
 
 
 def median_s(fn: Callable[[], object], repeats: int) -> float:

@@ -19,10 +19,10 @@ import time
 
 def _run(args: tuple[int, int, float, bool]) -> dict[str, float]:
     visits, teams, limit, undivided = args
-    from routeplan.build import build_problem, default_locator
-    from routeplan.model.policy import Policy
+    from routeplan.domain.policy import Policy
     from routeplan.solver import SolveOptions, solve
-    from routeplan.synth import synth_day
+    from routeplan.workflows.build import build_problem, default_locator
+    from routeplan.workflows.synth import synth_day
 
     locator = default_locator()
     t0 = time.perf_counter()

@@ -24,7 +24,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from routeplan.bench import read_instance, run_bench, to_problem, verify
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.*, tests.*
+
+from benchmarks.vrptw import read_instance, run_bench, to_problem, verify
+
 from routeplan.solver.solve import SolveOptions, solve
 
 # the module, not the function `routeplan.solver.solve` that its package exports

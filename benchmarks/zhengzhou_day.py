@@ -10,10 +10,10 @@ import argparse
 import statistics
 import time
 
-from routeplan.build import build_problem, default_locator
-from routeplan.model.policy import Policy
+from routeplan.domain.policy import Policy
 from routeplan.solver import SolveOptions, solve
-from routeplan.synth import synth_day
+from routeplan.workflows.build import build_problem, default_locator
+from routeplan.workflows.synth import synth_day
 
 
 def main() -> None:

@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from routeplan.build import RegionLocator, build_problem, default_locator
-from routeplan.model.policy import Policy
-from routeplan.model.problem import Problem
-from routeplan.model.team import Team
-from routeplan.model.visit import Visit
+from routeplan.domain.policy import Policy
+from routeplan.domain.problem import Problem
+from routeplan.domain.team import Team
+from routeplan.domain.visit import Visit
+from routeplan.workflows.build import RegionLocator, build_problem, default_locator
 from tests.days import WORKDAY
 
 

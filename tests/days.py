@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from routeplan.model.clock import TimeWindow
-from routeplan.model.team import Team
-from routeplan.model.visit import Visit
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.team import Team
+from routeplan.domain.visit import Visit
 
 #: A Tuesday that is an ordinary workday.
 WORKDAY = date(2026, 12, 1)

@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from routeplan.errors import InputProblem, InvalidInput
+from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.policy import Policy
+from routeplan.domain.problem import validate_roster
 from routeplan.io import teams_from_records
-from routeplan.model.policy import Policy
-from routeplan.model.problem import validate_roster
 from routeplan_api.deps import Analyst, Caller, Services, ServicesDep
 from routeplan_api.errors import NotFound
 from routeplan_api.inputs import json_inputs, parse

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from routeplan.errors import InputProblem, InvalidInput
+from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.outcome import Outcome
+from routeplan.domain.plan import Plan
 from routeplan.maps import field_page_html, route_sheet_html
-from routeplan.model.outcome import Outcome
-from routeplan.model.plan import Plan
 from routeplan_api import mapping
 from routeplan_api.deps import Services, ServicesDep
 from routeplan_api.errors import Conflict, Forbidden, Gone, NotFound

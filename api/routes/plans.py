@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from routeplan.errors import InputProblem, InvalidInput
+from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.policy import Policy
+from routeplan.domain.problem import validate_roster
 from routeplan.io import plan_from_dict, plan_to_csv, plan_to_geojson
-from routeplan.model.policy import Policy
-from routeplan.model.problem import validate_roster
 from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import NotFound
 from routeplan_api.inputs import SUFFIXES, json_inputs, parse, safe_filename

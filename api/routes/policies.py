@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
-from routeplan.errors import InputProblem, InvalidInput
-from routeplan.model.policy import Policy
+from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.policy import Policy
 from routeplan_api.deps import Analyst, ServicesDep
 from routeplan_api.errors import NotFound
 from routeplan_api.routes import ERRORS

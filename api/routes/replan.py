@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from routeplan.errors import InputProblem, InvalidInput
+from routeplan.domain.clock import SHANGHAI, parse_hhmm
+from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.io.field_reports import positions_from_records
-from routeplan.model.clock import SHANGHAI, parse_hhmm
-from routeplan.replan import Disruption
+from routeplan.workflows.replan import Disruption
 from routeplan_api.deps import Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import Conflict, NotFound
 from routeplan_api.routes import ERRORS

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from routeplan.build import build_problem, default_locator
-from routeplan.model.policy import Policy
+from routeplan.domain.policy import Policy
 from routeplan.solver import SolveOptions, solve
-from routeplan.synth import synth_day
+from routeplan.workflows.build import build_problem, default_locator
+from routeplan.workflows.synth import synth_day
 from routeplan_api.jobs import PARTS_QUEUE_NAME, RqPartRunner
 from tests.api.conftest import REDIS_URL
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routeplan.errors import InvalidInput
+from routeplan.domain.errors import InvalidInput
 from routeplan.geo.crs import Crs, from_wgs84, gcj02_to_bd09, to_wgs84
 
 # Henan's bounding box, a little widened.

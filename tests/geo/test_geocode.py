@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from routeplan.errors import InvalidInput
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.visit import LocationQuality
 from routeplan.geo.crs import Crs, to_wgs84
 from routeplan.geo.geocode import (
     AmapGeocoder,
@@ -18,7 +19,6 @@ from routeplan.geo.geocode import (
 )
 from routeplan.geo.prefectures import prefecture
 from routeplan.geo.regions import Regions
-from routeplan.model.visit import LocationQuality
 
 from .conftest import (
     BEIJING_ROAD,
@@ -234,8 +234,8 @@ def test_constructor_rejects_bad_settings():
 
 def test_default_geocoder_uses_amap_only_when_a_key_is_configured(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from routeplan.build import default_geocoder
     from routeplan.geo.geocode import FallbackGeocoder, OfflineGeocoder
+    from routeplan.workflows.build import default_geocoder
 
     monkeypatch.delenv("ROUTEPLAN_AMAP_KEY", raising=False)
     assert isinstance(default_geocoder(), OfflineGeocoder)

@@ -10,7 +10,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from routeplan.errors import InvalidInput
+from routeplan.domain.errors import InvalidInput
 from routeplan.geo.prefectures import PREFECTURES
 from routeplan.geo.regions import OUTSIDE, Regions
 

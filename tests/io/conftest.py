@@ -10,14 +10,14 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from routeplan.build import build_problem
-from routeplan.errors import InvalidInput
-from routeplan.model.clock import TimeWindow
-from routeplan.model.plan import Plan
-from routeplan.model.policy import Policy
-from routeplan.model.team import Team
-from routeplan.model.visit import Visit
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.plan import Plan
+from routeplan.domain.policy import Policy
+from routeplan.domain.team import Team
+from routeplan.domain.visit import Visit
 from routeplan.solver.solve import SolveOptions, solve
+from routeplan.workflows.build import build_problem
 
 DAY = date(2026, 12, 1)
 

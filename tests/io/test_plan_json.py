@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import problems_of
+from routeplan.domain.plan import Plan
 from routeplan.io.atomic import write_atomic
 from routeplan.io.plan_exports import CSV_COLUMNS, plan_to_csv, plan_to_geojson
 from routeplan.io.plan_json import plan_from_dict, plan_to_dict, read_plan, write_plan
-from routeplan.model.plan import Plan
 
 CONTRACT_KPIS = {
     "visits_planned", "visits_unassigned", "priority_planned", "priority_total",

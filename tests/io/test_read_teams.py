@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import problems_of
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.team import Mode
 from routeplan.geo.crs import to_wgs84
 from routeplan.io.readers import read_teams, read_visits
-from routeplan.model.clock import TimeWindow
-from routeplan.model.team import Mode
 
 type Write = Callable[[str, str | bytes], Path]
 

@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 
 from conftest import problems_of
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.visit import LocationQuality, Place
 from routeplan.geo.crs import Crs, to_wgs84
 from routeplan.io.readers import read_visits
-from routeplan.model.clock import TimeWindow
-from routeplan.model.visit import LocationQuality, Place
 from routeplan.travel.haversine import great_circle_m
 
 type Write = Callable[[str, str | bytes], Path]

@@ -9,10 +9,10 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from conftest import problems_of
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.team import Mode
+from routeplan.domain.visit import Place
 from routeplan.io.readers import read_teams, read_visits, teams_from_records, visits_from_records
-from routeplan.model.clock import TimeWindow
-from routeplan.model.team import Mode
-from routeplan.model.visit import Place
 
 VISITS_ZH = [
     "案件编号", "客户编号", "纬度", "经度", "坐标系", "地址", "服务时长(分钟)", "优先级",

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.plan import BreakSlot, Kpis, Plan, Reason, Route, Stop, Unassigned
+from routeplan.domain.policy import Policy
+from routeplan.domain.team import Mode
 from routeplan.maps import asset_files
-from routeplan.model.clock import TimeWindow
-from routeplan.model.plan import BreakSlot, Kpis, Plan, Reason, Route, Stop, Unassigned
-from routeplan.model.policy import Policy
-from routeplan.model.team import Mode
 
 CHROMIUM = os.environ.get("ROUTEPLAN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

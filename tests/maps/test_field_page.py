@@ -174,8 +174,8 @@ def test_reports_made_offline_are_sent_when_the_phone_is_back_online(
 def test_stored_outcomes_show_on_the_page(phone: tuple[Any, list[str]], site: Site) -> None:
     from datetime import datetime
 
-    from routeplan.model.clock import SHANGHAI
-    from routeplan.model.outcome import Outcome, OutcomeStatus
+    from routeplan.domain.clock import SHANGHAI
+    from routeplan.domain.outcome import Outcome, OutcomeStatus
 
     page, _ = phone
     done = Outcome("V00017", "T001", OutcomeStatus.NOT_AT_HOME,

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import folium
 import pytest
 
-from routeplan.errors import InvalidInput
+from routeplan.domain.errors import InvalidInput
 from routeplan.geo.crs import Crs
 from routeplan.maps import (
     AMAP,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from routeplan.domain.clock import SHANGHAI
+from routeplan.domain.outcome import Outcome, OutcomeStatus
+from routeplan.domain.visit import Visit
 from routeplan.maps import TileProvider, overview_html
-from routeplan.model.clock import SHANGHAI
-from routeplan.model.outcome import Outcome, OutcomeStatus
-from routeplan.model.visit import Visit
 from tests.maps.conftest import ARTIFACTS, ZZ, Site, small_plan
 from tests.maps.test_field_page import FORBIDDEN
 

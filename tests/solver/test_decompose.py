@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from routeplan.model.problem import Problem
+from routeplan.domain.problem import Problem
 from routeplan.solver import SolveOptions, solve
 from routeplan.solver.decompose import LocalPool, partition
-from routeplan.synth import synth_day
+from routeplan.workflows.synth import synth_day
 
 
 def test_partition_keeps_borrowers_together_and_uses_each_team_once(

@@ -6,10 +6,10 @@ import random
 from pathlib import Path
 
 import pytest
+from benchmarks.vrptw import read_instance, to_problem, verify
 
-from routeplan.bench import read_instance, to_problem, verify
-from routeplan.errors import InvalidInput
-from routeplan.model.plan import Plan
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.plan import Plan
 from routeplan.solver.search import PORTFOLIO, RUIN_RECREATE, ruin_parameters
 from routeplan.solver.solve import STOP_SLICE_S, SolveOptions, search_settings, solve
 

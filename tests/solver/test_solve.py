@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.plan import Reason
+from routeplan.domain.policy import Policy
+from routeplan.domain.problem import Problem
 from routeplan.io.plan_json import plan_to_dict
-from routeplan.model.clock import TimeWindow
-from routeplan.model.plan import Reason
-from routeplan.model.policy import Policy
-from routeplan.model.problem import Problem
 from routeplan.solver import SolveOptions, solve
-from routeplan.synth import synth_day
+from routeplan.workflows.synth import synth_day
 from tests.days import team, visit
 
 BUDGET = SolveOptions(time_limit_s=2, solution_limit=200)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from routeplan.model.plan import Plan
-from routeplan.model.problem import Problem
+from routeplan.domain.plan import Plan
+from routeplan.domain.problem import Problem
 from routeplan.solver import Progress, SolveOptions, solve
-from routeplan.synth import synth_day
+from routeplan.workflows.synth import synth_day
 
 
 def _problem(make_problem: Callable[..., Problem]) -> Problem:

@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from tests.travel.testnet import GridNetwork
 
 from routeplan.travel.osrm import OsrmEmbedded, OsrmServer
 from routeplan.travel.roads import RoutedServer, build_roads, routed
-from routeplan.travel.testnet import GridNetwork
 
 #: Small on purpose, so the chunked server path is exercised on a 20-odd point table.
 SERVER_TABLE_SIZE = 5

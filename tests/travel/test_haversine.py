@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routeplan.model.team import Mode
+from routeplan.domain.team import Mode
 from routeplan.travel.haversine import HaversineMatrix, great_circle_m
 
 ZHENGZHOU = (113.6253, 34.7466)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.travel.testnet import PRIMARY_KMH, RESIDENTIAL_KMH, GridNetwork
 
-from routeplan.errors import RoutingError
-from routeplan.model.team import Mode
+from routeplan.domain.errors import RoutingError
+from routeplan.domain.team import Mode
+from routeplan.domain.travel import UNREACHABLE
 from routeplan.travel.haversine import great_circle_m
-from routeplan.travel.matrix import UNREACHABLE
 from routeplan.travel.osrm import OsrmEmbedded, OsrmServer
-from routeplan.travel.testnet import PRIMARY_KMH, RESIDENTIAL_KMH, GridNetwork
 
 type Engine = OsrmEmbedded | OsrmServer
 

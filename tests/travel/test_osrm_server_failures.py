@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.travel.testnet import GridNetwork
 
-from routeplan.errors import RoutingError
-from routeplan.model.team import Mode
+from routeplan.domain.errors import RoutingError
+from routeplan.domain.team import Mode
 from routeplan.travel.osrm import OsrmEmbedded, OsrmServer
 from routeplan.travel.roads import RoutedServer, free_port, routed
-from routeplan.travel.testnet import GridNetwork
 
 Stub = Any  # conftest.Stub: .url, .paths
 

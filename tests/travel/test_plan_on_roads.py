@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from routeplan.build import build_problem
-from routeplan.model.clock import TimeWindow
-from routeplan.model.policy import Policy
-from routeplan.model.team import Team
-from routeplan.model.visit import Visit
+from tests.travel.testnet import GridNetwork
+
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.policy import Policy
+from routeplan.domain.team import Team
+from routeplan.domain.visit import Visit
 from routeplan.solver import SolveOptions, solve
 from routeplan.travel.provider import make_travel
-from routeplan.travel.testnet import GridNetwork
+from routeplan.workflows.build import build_problem
 
 DAY = date(2026, 12, 1)
 

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.travel.testnet import GridNetwork
 
-from routeplan.errors import InvalidInput, RoutingError
-from routeplan.model.geo import LonLat
-from routeplan.model.policy import Policy
-from routeplan.model.team import Mode
+from routeplan.domain.errors import InvalidInput, RoutingError
+from routeplan.domain.geo import LonLat
+from routeplan.domain.policy import Policy
+from routeplan.domain.team import Mode
+from routeplan.domain.travel import UNREACHABLE, Matrices
 from routeplan.travel.cache import MatrixCache
 from routeplan.travel.haversine import HaversineMatrix
-from routeplan.travel.matrix import UNREACHABLE, Matrices
 from routeplan.travel.provider import RoadTravel, haversine_for, make_travel, parse_osrm_urls
 from routeplan.travel.roads import RoutedServer
-from routeplan.travel.testnet import GridNetwork
 
 PTS: list[LonLat] = [(113.60, 34.75), (113.62, 34.76), (113.61, 34.77)]
 

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.travel.testnet import GridNetwork
 
-from routeplan.errors import InvalidInput, RoutingError
-from routeplan.model.team import Mode
+from routeplan.domain.errors import InvalidInput, RoutingError
+from routeplan.domain.team import Mode
 from routeplan.travel.osrm import OsrmEmbedded
 from routeplan.travel.roads import (
     MANIFEST,
@@ -18,7 +19,6 @@ from routeplan.travel.roads import (
     osrm_tool,
     profile_lua,
 )
-from routeplan.travel.testnet import GridNetwork
 
 
 def test_package_ships_tools_and_profiles() -> None:

@@ -30,8 +30,8 @@ from typing import Final, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from routeplan.errors import InvalidInput
-from routeplan.model.geo import LonLat
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.geo import LonLat
 
 type FloatArray = NDArray[np.float64]
 

@@ -34,11 +34,11 @@ from typing import Any, Final, Protocol, Self
 
 import httpx
 
-from routeplan.errors import InvalidInput, RoutePlanError
+from routeplan.domain.errors import InvalidInput, RoutePlanError
+from routeplan.domain.geo import LonLat, check_lonlat
+from routeplan.domain.visit import LocationQuality
 from routeplan.geo.crs import Crs, to_wgs84
 from routeplan.geo.prefectures import PREFECTURES, prefecture
-from routeplan.model.geo import LonLat, check_lonlat
-from routeplan.model.visit import LocationQuality
 
 HENAN: Final = 41
 _PREFECTURE_CODES: Final = frozenset(p.adcode for p in PREFECTURES)

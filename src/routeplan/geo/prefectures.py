@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from routeplan.errors import InvalidInput
-from routeplan.model.geo import LonLat
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.geo import LonLat
 
 
 @dataclass(frozen=True, slots=True)

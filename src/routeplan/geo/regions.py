@@ -24,9 +24,9 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from routeplan.errors import InvalidInput
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.geo import check_lonlat
 from routeplan.geo.prefectures import Prefecture, prefecture
-from routeplan.model.geo import check_lonlat
 
 #: The adcode `Regions.locate` gives a point outside Henan (or a NaN coordinate).
 OUTSIDE: Final = 0

@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
 
-from routeplan.errors import InvalidInput
+from routeplan.domain.clock import parse_hhmm
+from routeplan.domain.errors import InvalidInput
 from routeplan.io.columns import BOOLEAN_VALUES, LIST_SEPARATORS
 from routeplan.io.tables import Cell
-from routeplan.model.clock import parse_hhmm
 
 
 class CellError(Exception):

@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from routeplan.domain.team import Mode
+from routeplan.domain.visit import Place
 from routeplan.geo.crs import Crs
-from routeplan.model.team import Mode
-from routeplan.model.visit import Place
 
 
 @dataclass(frozen=True, slots=True)

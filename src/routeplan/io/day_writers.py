@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from routeplan.domain.clock import format_hhmm
+from routeplan.domain.team import Team
+from routeplan.domain.visit import Visit
 from routeplan.io.atomic import write_atomic
 from routeplan.io.columns import TEAM_COLUMNS, VISIT_COLUMNS
-from routeplan.model.clock import format_hhmm
-from routeplan.model.team import Team
-from routeplan.model.visit import Visit
 
 
 def visit_record(v: Visit) -> dict[str, Any]:

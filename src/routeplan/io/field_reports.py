@@ -18,10 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from routeplan.errors import InputProblem, InvalidInput
+from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.geo import LonLat, check_lonlat
+from routeplan.domain.outcome import Outcome, OutcomeStatus
 from routeplan.geo.crs import to_wgs84
-from routeplan.model.geo import LonLat, check_lonlat
-from routeplan.model.outcome import Outcome, OutcomeStatus
 
 
 def read_positions(path: str | Path) -> dict[str, LonLat]:

@@ -6,9 +6,9 @@ import csv
 import io
 from typing import Any
 
-from routeplan.model.clock import format_hhmm, to_iso
-from routeplan.model.geo import LonLat
-from routeplan.model.plan import Plan
+from routeplan.domain.clock import format_hhmm, to_iso
+from routeplan.domain.geo import LonLat
+from routeplan.domain.plan import Plan
 
 #: Columns of routes.csv: one row per visit of the day, routed stops first, in route order.
 CSV_COLUMNS = (

@@ -15,10 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from routeplan.errors import InputProblem, InternalError, InvalidInput
-from routeplan.io.atomic import write_atomic
-from routeplan.io.plan_exports import plan_to_csv
-from routeplan.model.clock import (
+from routeplan.domain.clock import (
     TIMEZONE_NAME,
     TimeWindow,
     format_hhmm,
@@ -26,11 +23,14 @@ from routeplan.model.clock import (
     parse_hhmm,
     to_iso,
 )
-from routeplan.model.geo import LonLat
-from routeplan.model.plan import BreakSlot, Kpis, Plan, Reason, Route, Stop, Unassigned
-from routeplan.model.policy import Policy
-from routeplan.model.team import Mode
-from routeplan.model.visit import LocationQuality
+from routeplan.domain.errors import InputProblem, InternalError, InvalidInput
+from routeplan.domain.geo import LonLat
+from routeplan.domain.plan import BreakSlot, Kpis, Plan, Reason, Route, Stop, Unassigned
+from routeplan.domain.policy import Policy
+from routeplan.domain.team import Mode
+from routeplan.domain.visit import LocationQuality
+from routeplan.io.atomic import write_atomic
+from routeplan.io.plan_exports import plan_to_csv
 
 PLAN_FILE = "plan.json"
 ROUTES_FILE = "routes.csv"

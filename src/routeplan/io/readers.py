@@ -16,7 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from routeplan.errors import InputProblem, InvalidInput
+from routeplan.domain.clock import TimeWindow
+from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.geo import LonLat
+from routeplan.domain.team import LEGAL_MIN_TEAM_SIZE, Mode, Team
+from routeplan.domain.visit import MAX_SERVICE_S, LocationQuality, Place, Visit
 from routeplan.geo.crs import Crs, to_wgs84
 from routeplan.geo.prefectures import prefecture
 from routeplan.io import cells
@@ -30,10 +34,6 @@ from routeplan.io.columns import (
     Column,
 )
 from routeplan.io.tables import Cell, Row, Table, read_table, records_table
-from routeplan.model.clock import TimeWindow
-from routeplan.model.geo import LonLat
-from routeplan.model.team import LEGAL_MIN_TEAM_SIZE, Mode, Team
-from routeplan.model.visit import MAX_SERVICE_S, LocationQuality, Place, Visit
 
 #: Limits of the numeric columns; the domain values check the same bounds.
 MAX_PRIORITY = 100

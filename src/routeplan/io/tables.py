@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from routeplan.errors import InputProblem, InvalidInput
+from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.io.columns import Column, header_lookup, normalise_header
 
 #: A raw cell: text from CSV; native values from Excel and JSON; None when blank.

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from routeplan.errors import InvalidInput
+from routeplan.domain.clock import SHANGHAI, TimeWindow, format_hhmm
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.geo import LonLat
+from routeplan.domain.outcome import Outcome, OutcomeStatus
+from routeplan.domain.plan import Plan, Reason, Route, Stop
 from routeplan.geo.crs import Crs, from_wgs84
 from routeplan.maps.navigation import nav_links
-from routeplan.model.clock import SHANGHAI, TimeWindow, format_hhmm
-from routeplan.model.geo import LonLat
-from routeplan.model.outcome import Outcome, OutcomeStatus
-from routeplan.model.plan import Plan, Reason, Route, Stop
 
 #: Rule 10 of COMPLIANCE.md, and the consent rule of rule 5, as the team reads them.
 REMINDER_ZH = ("上门时请主动出示工作证件并说明来意；未经同意不得进入住所或办公场所；"

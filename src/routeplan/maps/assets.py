@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
-from routeplan.errors import InternalError
+from routeplan.domain.errors import InternalError
 
 _LEAFLET_DIST: Final = "django-js-lib-leaflet"
 _LEAFLET_PACKAGE: Final = "js_lib_leaflet"

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 import folium
 
+from routeplan.domain.clock import SHANGHAI, format_hhmm
+from routeplan.domain.outcome import Outcome, OutcomeStatus
+from routeplan.domain.plan import Plan
 from routeplan.maps._folium import Html, Script, make_map, make_page, render
 from routeplan.maps._view import (
     REMINDER_SHORT_ZH,
@@ -27,9 +30,6 @@ from routeplan.maps._view import (
     stop_views,
 )
 from routeplan.maps.tiles import AMAP, TileProvider
-from routeplan.model.clock import SHANGHAI, format_hhmm
-from routeplan.model.outcome import Outcome, OutcomeStatus
-from routeplan.model.plan import Plan
 
 ROUTE_COLOUR = "#1565c0"
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from routeplan.domain.geo import LonLat
 from routeplan.geo.crs import Crs, from_wgs84
-from routeplan.model.geo import LonLat
 
 #: Identifies the calling application to the map apps (AMap `src`, Baidu `src`, Tencent
 #: `referer`). Tencent asks for the company's registered key here in production.

@@ -18,6 +18,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from routeplan.domain.clock import SHANGHAI, format_hhmm
+from routeplan.domain.outcome import Outcome, OutcomeStatus
+from routeplan.domain.plan import Plan
+from routeplan.domain.visit import Visit
 from routeplan.geo.crs import Crs, from_wgs84
 from routeplan.maps._folium import Html, Script, make_map, make_page, render
 from routeplan.maps._view import (
@@ -31,10 +35,6 @@ from routeplan.maps._view import (
     stop_views,
 )
 from routeplan.maps.tiles import AMAP, TileProvider
-from routeplan.model.clock import SHANGHAI, format_hhmm
-from routeplan.model.outcome import Outcome, OutcomeStatus
-from routeplan.model.plan import Plan
-from routeplan.model.visit import Visit
 
 # Boundaries are context at prefecture scale: coverage simplification at 0.01 (shapely's
 # Visvalingam-Whyatt tolerance; ~3,500 of the shipped 26,000 vertices remain) on a 1e-4° (~10 m)

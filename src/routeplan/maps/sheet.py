@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from routeplan.domain.clock import format_hhmm
+from routeplan.domain.outcome import Outcome, OutcomeStatus
+from routeplan.domain.plan import Plan
 from routeplan.geo.crs import Crs
 from routeplan.maps._folium import render
 from routeplan.maps._view import (
@@ -16,9 +19,6 @@ from routeplan.maps._view import (
     route_of,
     stop_views,
 )
-from routeplan.model.clock import format_hhmm
-from routeplan.model.outcome import Outcome, OutcomeStatus
-from routeplan.model.plan import Plan
 
 
 def route_sheet_html(plan: Plan, team_id: str, *, outcomes: Sequence[Outcome] = (),

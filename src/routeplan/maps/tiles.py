@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from routeplan.errors import InvalidInput
+from routeplan.domain.errors import InvalidInput
 from routeplan.geo.crs import Crs
 
 _AMAP_URL = ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"

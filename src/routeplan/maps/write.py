@@ -6,14 +6,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from routeplan.domain.outcome import Outcome
+from routeplan.domain.plan import Plan
+from routeplan.domain.visit import Visit
 from routeplan.maps.assets import copy_assets
 from routeplan.maps.field import field_page_html
 from routeplan.maps.overview import overview_html
 from routeplan.maps.sheet import route_sheet_html
 from routeplan.maps.tiles import AMAP, TileProvider
-from routeplan.model.outcome import Outcome
-from routeplan.model.plan import Plan
-from routeplan.model.visit import Visit
 
 ASSETS_DIR = "assets"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

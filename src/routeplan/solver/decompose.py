@@ -23,11 +23,11 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from routeplan.compliance import assert_compliant
+from routeplan.domain.kpis import compute_kpis
+from routeplan.domain.plan import Plan, Route, Unassigned
+from routeplan.domain.problem import Problem
 from routeplan.geo.prefectures import PREFECTURES
-from routeplan.kpis import compute_kpis
-from routeplan.model.plan import Plan, Route, Unassigned
-from routeplan.model.problem import Problem
+from routeplan.rules.compliance import assert_compliant
 from routeplan.solver.solve import Progress, SolveOptions
 from routeplan.solver.solve import solve as solve_single
 

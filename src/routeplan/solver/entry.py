@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from routeplan.model.plan import Plan
-from routeplan.model.problem import Problem
+from routeplan.domain.plan import Plan
+from routeplan.domain.problem import Problem
 from routeplan.solver.decompose import PartRunner, solve_decomposed
 from routeplan.solver.solve import Progress, SolveOptions
 from routeplan.solver.solve import solve as solve_single

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from routeplan.model.problem import Problem
+from routeplan.domain.problem import Problem
 from routeplan.solver.routing_model import OnSolution, RoutingModel, SearchOutcome, SearchSettings
 from routeplan.solver.screen import Candidate
 

@@ -14,7 +14,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 from ortools.util import optional_boolean_pb2
 
-from routeplan.model.problem import Problem
+from routeplan.domain.problem import Problem
 from routeplan.solver.screen import Candidate
 from routeplan.solver.search import (
     RUIN_RECREATE,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from routeplan.domain.clock import LEGAL_WINDOW, TimeWindow
+from routeplan.domain.problem import Problem
+from routeplan.domain.team import Team
+from routeplan.domain.visit import Place, Visit
 from routeplan.geo.prefectures import PREFECTURES
-from routeplan.holidays import day_info
-from routeplan.model.clock import LEGAL_WINDOW, TimeWindow
-from routeplan.model.problem import Problem
-from routeplan.model.team import Team
-from routeplan.model.visit import Place, Visit
-from routeplan.solver import reasons
-from routeplan.solver.reasons import Explanation
+from routeplan.rules import reasons
+from routeplan.rules.calendar import day_info
+from routeplan.rules.reasons import Explanation
 
 _NAMES = {p.adcode: p for p in PREFECTURES}
 

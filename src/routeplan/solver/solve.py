@@ -9,14 +9,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from routeplan.compliance import assert_compliant
-from routeplan.errors import InvalidInput
-from routeplan.kpis import compute_kpis
-from routeplan.model.plan import BreakSlot, Plan, Reason, Route, Stop, Unassigned
-from routeplan.model.problem import Problem
-from routeplan.solver import reasons
+from routeplan.domain.errors import InvalidInput
+from routeplan.domain.kpis import compute_kpis
+from routeplan.domain.plan import BreakSlot, Plan, Reason, Route, Stop, Unassigned
+from routeplan.domain.problem import Problem
+from routeplan.rules import reasons
+from routeplan.rules.compliance import assert_compliant
+from routeplan.rules.reasons import Explanation
 from routeplan.solver.portfolio import run_portfolio
-from routeplan.solver.reasons import Explanation
 from routeplan.solver.routing_model import SearchSettings, VehicleRoute
 from routeplan.solver.screen import Candidate, screen
 from routeplan.solver.search import PORTFOLIO, STRATEGIES
@@ -111,7 +111,7 @@ def solve(
 ) -> Plan:
     """The best lawful plan found within the budget; always a plan, never a failure.
 
-    Every plan is checked by `routeplan.compliance` before it is returned.
+    Every plan is checked by `routeplan.rules.compliance` before it is returned.
     """
     options = options or SolveOptions()
     began = time.perf_counter()

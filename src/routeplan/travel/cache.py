@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from routeplan.model.geo import LonLat
-from routeplan.model.team import Mode
-from routeplan.travel.matrix import Matrices
+from routeplan.domain.geo import LonLat
+from routeplan.domain.team import Mode
+from routeplan.domain.travel import Matrices
 
 #: Coordinates are rounded to this many decimals for the key (1e-5 degree ~ 1 m).
 KEY_DECIMALS = 5

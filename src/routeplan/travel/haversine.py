@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from routeplan.model.geo import LonLat
-from routeplan.model.team import Mode
-from routeplan.travel.matrix import IntMatrix, Matrices
+from routeplan.domain.geo import LonLat
+from routeplan.domain.team import Mode
+from routeplan.domain.travel import IntMatrix, Matrices
 
 EARTH_RADIUS_M = 6_371_008.8
 

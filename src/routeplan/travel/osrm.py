@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from routeplan.errors import InvalidInput, RoutingError
-from routeplan.model.geo import LonLat
-from routeplan.model.team import Mode
-from routeplan.travel.matrix import UNREACHABLE, IntMatrix, Matrices
+from routeplan.domain.errors import InvalidInput, RoutingError
+from routeplan.domain.geo import LonLat
+from routeplan.domain.team import Mode
+from routeplan.domain.travel import UNREACHABLE, IntMatrix, Matrices
 from routeplan.travel.roads import MODE_PROFILE, graph_path, is_built
 
 type FloatMatrix = npt.NDArray[np.float64]

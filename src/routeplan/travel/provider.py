@@ -15,13 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from routeplan.errors import InvalidInput, RoutingError
-from routeplan.model.geo import LonLat
-from routeplan.model.policy import Policy
-from routeplan.model.team import Mode
+from routeplan.domain.errors import InvalidInput, RoutingError
+from routeplan.domain.geo import LonLat
+from routeplan.domain.policy import Policy
+from routeplan.domain.team import Mode
+from routeplan.domain.travel import Matrices
 from routeplan.travel.cache import MatrixCache, cache_key
 from routeplan.travel.haversine import HaversineMatrix
-from routeplan.travel.matrix import Matrices, TravelMatrix
+from routeplan.travel.matrix import TravelMatrix
 from routeplan.travel.roads import MODE_PROFILE, PROFILES, built_profiles
 
 

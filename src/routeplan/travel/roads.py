@@ -30,8 +30,8 @@ from datetime import UTC, datetime
 from importlib import metadata, util
 from pathlib import Path
 
-from routeplan.errors import InvalidInput, RoutingError
-from routeplan.model.team import Mode
+from routeplan.domain.errors import InvalidInput, RoutingError
+from routeplan.domain.team import Mode
 
 #: Profiles the bundled OSRM ships and `build_roads` knows, in build order.
 PROFILES: tuple[str, ...] = ("car", "bicycle", "foot")

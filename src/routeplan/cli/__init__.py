@@ -1,0 +1,531 @@
+"""The `routeplan` command line: plan a day, run the demo, re-check a plan, manage policies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from routeplan.domain.errors import ComplianceViolation, InvalidInput, RoutePlanError, RoutingError
+
+if TYPE_CHECKING:
+    from routeplan.domain.plan import Plan
+    from routeplan.domain.policy import Policy
+    from routeplan.domain.problem import Problem
+    from routeplan.domain.team import Team
+    from routeplan.domain.visit import Visit
+    from routeplan.solver.solve import Progress as SolveProgress
+    from routeplan.travel.matrix import TravelMatrix
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_FAILED = 0, 1, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `routeplan` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except ComplianceViolation as exc:  # a bug: never write or show such a plan
+        print("internal error: the plan broke a rule and was not written:", file=sys.stderr)
+        for line in exc.violations:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FAILED
+    except RoutingError as exc:
+        print(f"error: travel times: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except RoutePlanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="routeplan", description="Lawful field-visit routes for Henan.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("plan", help="plan a day from visits and teams files")
+    p.add_argument("--visits", type=Path, required=True, help="visits .csv or .xlsx")
+    p.add_argument("--teams", type=Path, required=True, help="teams .csv or .xlsx")
+    p.add_argument("--date", required=True, type=_iso_date, help="the day to plan, YYYY-MM-DD")
+    p.add_argument("--out", type=Path, required=True, help="folder for plan.json and routes")
+    _solve_options(p)
+    p.add_argument("--roads", type=Path,
+                   help="road graph folder built by 'routeplan roads build' "
+                        "(default: $ROUTEPLAN_ROADS; $ROUTEPLAN_OSRM_URL for an OSRM server)")
+    p.set_defaults(handler=_cmd_plan)
+
+    rd = sub.add_parser("roads", help="road networks for travel times (OSRM)")
+    rd_sub = rd.add_subparsers(dest="roads_command", required=True, metavar="ACTION")
+    rb = rd_sub.add_parser("build", help="prepare OSRM graphs (MLD) from an OSM extract")
+    rb.add_argument("file", type=Path, help="an OSM extract (.osm, .osm.pbf)")
+    rb.add_argument("--out", type=Path, required=True, help="folder for the graphs")
+    rb.add_argument("--profile", action="append", choices=("car", "bicycle", "foot"),
+                    help="profile to build, repeatable (default car)")
+    rb.set_defaults(handler=_cmd_roads_build)
+
+    d = sub.add_parser("demo", help="plan a synthetic day and print its summary")
+    d.add_argument("--prefecture", default="410100", help="name or adcode (default 郑州市)")
+    d.add_argument("--visits", type=int, default=120, help="number of visits (default 120)")
+    d.add_argument("--teams", type=int, default=8, help="number of teams (default 8)")
+    d.add_argument("--date", type=_iso_date, default=date(2026, 12, 1))
+    d.add_argument("--out", type=Path, default=Path("out/demo"), help="default out/demo")
+    _solve_options(d, default_time_limit=10.0)
+    d.set_defaults(handler=_cmd_demo)
+
+    sy = sub.add_parser("synth", help="write a synthetic day's visits.csv and teams.csv")
+    sy.add_argument("--prefecture", action="append",
+                    help="name or adcode; repeat for several (default: all of Henan)")
+    sy.add_argument("--visits", type=int, default=300)
+    sy.add_argument("--teams", type=int, default=20)
+    sy.add_argument("--seed", type=int, default=0)
+    sy.add_argument("--date", type=_iso_date, default=date(2026, 12, 1))
+    sy.add_argument("--out", type=Path, required=True)
+    sy.set_defaults(handler=_cmd_synth)
+
+    c = sub.add_parser("check", help="re-run the compliance checker on a written plan")
+    c.add_argument("--visits", type=Path, required=True)
+    c.add_argument("--teams", type=Path, required=True)
+    c.add_argument("--plan", type=Path, required=True, help="plan.json written by 'plan'")
+    c.add_argument("--policy", type=Path, help="policy TOML (default: the one in plan.json)")
+    c.set_defaults(handler=_cmd_check)
+
+    pol = sub.add_parser("policy", help="policy profiles")
+    pol_sub = pol.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    init = pol_sub.add_parser("init", help="write the default profile, every key documented")
+    init.add_argument("file", type=Path)
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(handler=_cmd_policy_init)
+    _register_analyst_commands(sub)
+    _register_service_commands(sub)
+    return parser
+
+
+def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`compare` (what-if under several policies or rosters) and `replan` (rest of the day)."""
+    cmp = sub.add_parser("compare", help="solve one day under several policies or rosters")
+    cmp.add_argument("--visits", type=Path, required=True, help="visits .csv or .xlsx")
+    cmp.add_argument("--teams", type=Path, required=True, action="append",
+                     help="teams file; give it again to compare rosters")
+    cmp.add_argument("--date", required=True, type=_iso_date, help="the day, YYYY-MM-DD")
+    cmp.add_argument("--policy", type=Path, action="append", default=[],
+                     help="policy TOML; give it once per profile (default: the default policy)")
+    cmp.add_argument("--time-limit", type=_positive_float,
+                     help="solver seconds per scenario (default: the first policy's)")
+    cmp.add_argument("--solution-limit", type=_positive_int,
+                     help="stop each search after this many solutions (repeatable runs)")
+    cmp.add_argument("--seed", type=int, default=0)
+    cmp.add_argument("--out", type=Path, help="folder for comparison.csv/.json, charts, report")
+    cmp.add_argument("--quiet", action="store_true", help="no progress or table")
+    cmp.set_defaults(handler=_cmd_compare)
+
+    rp = sub.add_parser("replan", help="re-plan the rest of the day from what happened so far")
+    rp.add_argument("--visits", type=Path, required=True)
+    rp.add_argument("--teams", type=Path, required=True)
+    rp.add_argument("--plan", type=Path, required=True, help="the plan.json in force")
+    rp.add_argument("--now", required=True, help="local time HH:MM")
+    rp.add_argument("--done", action="append", default=[], help="visit ids, comma-separated")
+    rp.add_argument("--cancelled", action="append", default=[], help="visit ids")
+    rp.add_argument("--positions", type=Path, help="team positions (.json or .csv)")
+    rp.add_argument("--dropped-teams", action="append", default=[], help="team ids")
+    rp.add_argument("--locked-teams", action="append", default=[], help="team ids")
+    rp.add_argument("--outcomes", type=Path, help="field outcomes (.json)")
+    rp.add_argument("--policy", type=Path, help="policy TOML (default: the plan's)")
+    rp.add_argument("--time-limit", type=_positive_float, help="solver seconds")
+    rp.add_argument("--solution-limit", type=_positive_int)
+    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--out", type=Path, required=True, help="folder for plan.json, changes.json")
+    rp.add_argument("--quiet", action="store_true")
+    rp.set_defaults(handler=_cmd_replan)
+
+
+def _register_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `serve`, `worker` and `keys` when the service is installed (lazy: no web imports)."""
+    try:
+        from routeplan_api.cli import register
+    except ImportError:
+        return
+    register(sub)
+
+
+def _solve_options(p: argparse.ArgumentParser, default_time_limit: float | None = None) -> None:
+    p.add_argument("--policy", type=Path, help="policy profile (TOML)")
+    p.add_argument("--time-limit", type=_positive_float, default=default_time_limit,
+                   help="solver seconds (default: the policy's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true", help="no progress display or summary")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 3600 seconds")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not at least 1")
+    return value
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def _load_policy(path: Path | None) -> Policy:
+    from routeplan.domain.policy import Policy
+
+    return Policy.from_toml(path) if path is not None else Policy()
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from routeplan.io.readers import read_teams, read_visits
+    from routeplan.workflows.build import build_problem
+
+    policy = _load_policy(args.policy)
+    problems: list[InvalidInput] = []
+    visits = teams = None
+    try:
+        visits = read_visits(args.visits)
+    except InvalidInput as exc:
+        problems.append(exc)
+    try:
+        teams = read_teams(args.teams)
+    except InvalidInput as exc:
+        problems.append(exc)
+    if problems or visits is None or teams is None:
+        raise InvalidInput.many(p for e in problems for p in e.problems)
+    travel = _travel(policy, args.roads)
+    problem = build_problem(args.date, visits, teams, policy, travel=travel)
+    return _solve_and_write(problem, args)
+
+
+def _travel(policy: Policy, roads: Path | None) -> TravelMatrix | None:
+    """The travel source: --roads, else $ROUTEPLAN_ROADS / $ROUTEPLAN_OSRM_URL, else haversine."""
+    import os
+
+    from routeplan.travel.provider import make_travel
+
+    roads = roads or (Path(os.environ["ROUTEPLAN_ROADS"]) if os.environ.get("ROUTEPLAN_ROADS")
+                      else None)
+    url = os.environ.get("ROUTEPLAN_OSRM_URL") or None
+    if roads is None and url is None:
+        return None
+    source: TravelMatrix = make_travel(policy, roads_dir=roads, osrm_url=url)
+    return source
+
+
+def _cmd_roads_build(args: argparse.Namespace) -> int:
+    try:
+        from routeplan.travel.roads import build_roads
+    except ImportError as exc:  # the road engine is an optional extra
+        raise RoutingError("road graphs need the 'roads' extra: pip install 'routeplan[roads]'"
+                           ) from exc
+    if not args.file.is_file():
+        raise InvalidInput(f"{args.file}: OSM extract not found")
+    report = build_roads(args.file, args.out, tuple(args.profile or ("car",)))
+    print(report.summary())
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from routeplan.workflows.build import build_problem, default_locator
+    from routeplan.workflows.synth import synth_day
+
+    policy = _load_policy(args.policy)
+    locator = default_locator()
+    day = synth_day(prefectures=[args.prefecture], visits=args.visits, teams=args.teams,
+                    seed=args.seed, day=args.date, locator=locator)
+    problem = build_problem(day.day, day.visits, day.teams, policy, locator=locator)
+    if not args.quiet:
+        print(f"synthetic day {day.day}: {len(day.visits)} visits, {len(day.teams)} teams "
+              f"in {args.prefecture}")
+    return _solve_and_write(problem, args)
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from routeplan.io.day_writers import write_day_csv
+    from routeplan.workflows.build import default_locator
+    from routeplan.workflows.synth import synth_day
+
+    if not 1 <= args.visits <= 100_000 or not 1 <= args.teams <= 5_000:
+        raise InvalidInput(f"--visits {args.visits} / --teams {args.teams}: out of range")
+    day = synth_day(prefectures=args.prefecture, visits=args.visits, teams=args.teams,
+                    seed=args.seed, day=args.date, locator=default_locator())
+    for path in write_day_csv(day.visits, day.teams, args.out):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
+    from routeplan.io.plan_json import write_plan
+    from routeplan.maps import write_maps
+    from routeplan.solver import SolveOptions, solve
+
+    options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed)
+    if args.quiet:
+        plan = solve(problem, options)
+    else:
+        plan = _solve_with_progress(problem, options)
+    written = write_plan(plan, args.out)
+    written += write_maps(plan, args.out, visits=problem.visits)
+    if not args.quiet:
+        _print_summary(plan)
+        shown = [p for p in written if p.suffix in (".json", ".csv") or p.name == "overview.html"]
+        for path in shown:
+            print(f"wrote {path}")
+        print(f"wrote {len(written) - len(shown)} more files (field pages, route sheets, assets)"
+              f" in {args.out}")
+    return EXIT_OK
+
+
+def _solve_with_progress(problem: Problem, options: object) -> Plan:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from routeplan.solver import SolveOptions, solve
+
+    assert isinstance(options, SolveOptions)
+    limit = options.time_limit_s or problem.policy.time_limit_s
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  transient=True) as bar:
+        task = bar.add_task(f"solving (limit {limit:g} s)", total=None)
+
+        def report(p: SolveProgress) -> None:
+            bar.update(task, description=_progress_line(limit, p))
+
+        return solve(problem, options, progress=report)
+
+
+def _progress_line(limit: float, p: SolveProgress) -> str:
+    """The progress display's text: best objective, solutions, visits planned once known."""
+    line = (f"solving (limit {limit:g} s): best objective {p.objective:,} after "
+            f"{p.solutions:,} solutions")
+    if p.planned is not None:
+        line += f", {p.planned:,} visits planned"
+    return line
+
+
+def _print_summary(plan: Plan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from routeplan.domain.clock import format_hhmm
+
+    k = plan.kpis
+    console = Console()
+    table = Table(title=f"routes for {plan.day}")
+    for col in ("team", "stops", "leave", "back", "km", "driving h", "utilisation"):
+        table.add_column(col, justify="right" if col != "team" else "left")
+    for r in plan.routes:
+        if not r.stops:
+            continue
+        table.add_row(r.team_id, str(len(r.stops)), format_hhmm(r.start_s), format_hhmm(r.end_s),
+                      f"{r.distance_m / 1000:.1f}", f"{r.driving_s / 3600:.1f}",
+                      f"{k.utilisation.get(r.team_id, 0):.0%}")
+    console.print(table)
+    console.print(
+        f"planned {k.visits_planned} visits, unassigned {k.visits_unassigned}; priority covered "
+        f"{k.priority_planned}/{k.priority_total} ({k.priority_share:.1%}); must-visits "
+        f"{k.must_visits_planned}/{k.must_visits_total}; {k.distance_m / 1000:.1f} km; "
+        f"{k.teams_used} teams; solved in {k.solve_s:.1f} s"
+    )
+    if k.unassigned_by_reason:
+        console.print("unassigned by reason: " + ", ".join(
+            f"{r} {n}" for r, n in k.unassigned_by_reason.items()))
+    for w in k.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from routeplan.domain.policy import Policy
+    from routeplan.io.plan_json import plan_from_dict
+    from routeplan.io.readers import read_teams, read_visits
+    from routeplan.rules.compliance import check
+    from routeplan.workflows.build import build_problem
+
+    try:
+        data = json.loads(args.plan.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"{args.plan}: plan file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{args.plan}: not a plan JSON file ({exc})") from None
+    plan = plan_from_dict(data, source=str(args.plan))
+    policy = Policy.from_toml(args.policy) if args.policy else plan.policy
+    problem = build_problem(plan.day, read_visits(args.visits), read_teams(args.teams), policy)
+    violations = check(problem, plan)
+    for v in violations:
+        print(v)
+    if violations:
+        print(f"{len(violations)} violation(s)", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    print(f"plan for {plan.day} is compliant: {len(plan.visit_ids())} visits accounted for")
+    return EXIT_OK
+
+
+def _read_day(visits_path: Path, teams_path: Path) -> tuple[list[Visit], list[Team]]:
+    """Read both files, reporting the problems of both before giving up."""
+    from routeplan.io.readers import read_teams, read_visits
+
+    problems: list[InvalidInput] = []
+    visits: list[Visit] | None = None
+    teams: list[Team] | None = None
+    try:
+        visits = read_visits(visits_path)
+    except InvalidInput as exc:
+        problems.append(exc)
+    try:
+        teams = read_teams(teams_path)
+    except InvalidInput as exc:
+        problems.append(exc)
+    if problems or visits is None or teams is None:
+        raise InvalidInput.many(p for e in problems for p in e.problems)
+    return visits, teams
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.readers import read_teams
+    from routeplan.report.charts import render_charts, report_html
+    from routeplan.solver import SolveOptions
+    from routeplan.workflows.compare import (
+        Scenario,
+        compare,
+        comparison_table,
+        comparison_to_csv,
+        comparison_to_dict,
+    )
+
+    visits, first_roster = _read_day(args.visits, args.teams[0])
+    rosters = [(args.teams[0], tuple(first_roster))] + [
+        (p, tuple(read_teams(p))) for p in args.teams[1:]]
+    policies = [(p, _load_policy(p)) for p in args.policy] or [(None, _load_policy(None))]
+    scenarios = []
+    for ppath, policy in policies:
+        for tpath, roster in rosters:
+            name = policy.name if len(rosters) == 1 else f"{policy.name} · {tpath.stem}"
+            scenarios.append((name, ppath, policy, roster))
+    names = [s[0] for s in scenarios]
+    out_scenarios = []
+    for n, (name, ppath, policy, roster) in enumerate(scenarios):
+        label = name
+        if names.count(name) > 1:  # two files with the same profile name: tell them apart
+            label = f"{name} ({ppath.stem if ppath is not None else 'default'}#{n + 1})"
+        out_scenarios.append(Scenario(label, policy, roster))
+    console = Console(stderr=True)
+
+    def announce(i: int, scenario: Scenario) -> None:
+        if not args.quiet:
+            console.print(f"solving scenario {i + 1}/{len(out_scenarios)}: {scenario.name}")
+
+    options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
+                           seed=args.seed)
+    result = compare(args.date, visits, first_roster, out_scenarios, options,
+                     on_scenario=announce)
+    doc = comparison_to_dict(result)
+    if not args.quiet:
+        Console().print(comparison_table(doc))
+    if args.out is not None:
+        charts = render_charts(doc)
+        written = [
+            write_atomic(args.out / "comparison.csv", "\ufeff" + comparison_to_csv(doc)),
+            *(write_atomic(args.out / name, data) for name, data in charts.items()),
+            write_atomic(args.out / "report.html", report_html(doc, charts=charts)),
+            write_atomic(args.out / "comparison.json",
+                         json.dumps(doc, ensure_ascii=False, indent=2) + "\n"),
+        ]
+        if not args.quiet:
+            for path in written:
+                print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _ids(values: Sequence[str]) -> frozenset[str]:
+    return frozenset(x.strip() for v in values for x in v.split(",") if x.strip())
+
+
+def _cmd_replan(args: argparse.Namespace) -> int:
+    from routeplan.domain.clock import parse_hhmm
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.field_reports import read_outcomes, read_positions
+    from routeplan.io.plan_json import read_plan, write_plan
+    from routeplan.solver import SolveOptions
+    from routeplan.workflows.build import build_problem
+    from routeplan.workflows.replan import Disruption, replan
+
+    plan = read_plan(args.plan)
+    visits, teams = _read_day(args.visits, args.teams)
+    policy = _load_policy(args.policy) if args.policy is not None else plan.policy
+    disruption = Disruption(
+        now=parse_hhmm(args.now, "--now"),
+        done=_ids(args.done),
+        cancelled=_ids(args.cancelled),
+        positions=read_positions(args.positions) if args.positions is not None else {},
+        dropped_teams=_ids(args.dropped_teams),
+        locked_teams=_ids(args.locked_teams),
+        outcomes=read_outcomes(args.outcomes) if args.outcomes is not None else (),
+    )
+    problem = build_problem(plan.day, visits, teams, policy)
+    options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
+                           seed=args.seed)
+    new_plan, changes = replan(problem, plan, disruption, options)
+    written = write_plan(new_plan, args.out)
+    written.append(write_atomic(args.out / "changes.json", json.dumps(
+        changes.to_dict(), ensure_ascii=False, indent=2) + "\n"))
+    if not args.quiet:
+        _print_summary(new_plan)
+        print(f"re-planned from {args.now}: {len(changes.completed)} stops kept as done, "
+              f"{len(changes.moved)} moved, {len(changes.added)} added, "
+              f"{len(changes.dropped)} dropped, {len(changes.cancelled)} cancelled")
+        for m in changes.moved:
+            print(f"  moved {m.visit_id}: {m.from_team} → {m.to_team}")
+        for u in changes.dropped:
+            print(f"  dropped {u.visit_id}: {u.reason.value}")
+        shown = [p for p in written if p.suffix in (".json", ".csv") or p.name == "overview.html"]
+        for path in shown:
+            print(f"wrote {path}")
+        print(f"wrote {len(written) - len(shown)} more files (field pages, route sheets, assets)"
+              f" in {args.out}")
+    return EXIT_OK
+
+
+def _cmd_policy_init(args: argparse.Namespace) -> int:
+    from routeplan.domain.policy import Policy
+    from routeplan.io.atomic import write_atomic
+
+    if args.file.exists() and not args.force:
+        raise InvalidInput(f"{args.file}: exists already (use --force to overwrite)")
+    write_atomic(args.file, Policy().to_toml())
+    print(f"wrote {args.file}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

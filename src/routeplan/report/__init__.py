@@ -1,0 +1,1 @@
+"""Analysts' output adapters: comparison charts and the HTML report."""

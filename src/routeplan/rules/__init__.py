@@ -1,0 +1,1 @@
+"""The legal and operational rules: the independent compliance checker, the calendar, reasons."""
