@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _store() -> Any:
     from routeplan_api.config import Settings
-    from routeplan_api.store import Store
+    from routeplan_api.persistence import Store
 
     return Store(Settings().resolved_database_url)
 
@@ -50,7 +50,7 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
 
     store = _store()
     expires = store.clock() + timedelta(days=args.expires) if args.expires else None
-    row, key = store.create_key(Role.parse(args.role), label=args.label, expires_at=expires)
+    row, key = store.keys.create(Role.parse(args.role), label=args.label, expires_at=expires)
     print(f"created {row.role} key {row.id}" + (f", expires {expires:%Y-%m-%d %H:%M} UTC"
                                                  if expires else "") + "; shown once:")
     print(key)
@@ -59,7 +59,7 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
 
 def _cmd_keys_list(_args: argparse.Namespace) -> int:
     store = _store()
-    for row in store.list_keys():
+    for row in store.keys.list_all():
         state = "revoked" if row.revoked_at else (
             "expired" if row.expires_at and row.expires_at <= store.clock() else "active")
         expires = f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "-"
@@ -68,7 +68,7 @@ def _cmd_keys_list(_args: argparse.Namespace) -> int:
 
 
 def _cmd_keys_revoke(args: argparse.Namespace) -> int:
-    if not _store().revoke_key(args.key_id):
+    if not _store().keys.revoke(args.key_id):
         print(f"no active key {args.key_id}")
         return 2
     print(f"revoked {args.key_id}")
@@ -77,7 +77,7 @@ def _cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 def _cmd_worker(args: argparse.Namespace) -> int:
     from routeplan_api.config import Settings
-    from routeplan_api.jobs import run_worker
+    from routeplan_api.jobs.queue import run_worker
 
     run_worker(Settings(), burst=args.burst)
     return 0
@@ -98,7 +98,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         settings = settings.model_copy(
             update={"public_base_url": f"http://{args.host}:{args.port}"})
     if args.demo:
-        from routeplan_api.demo import prepare_demo
+        from routeplan_api.services.demo import prepare_demo
 
         for line in prepare_demo(settings):
             print(line, flush=True)

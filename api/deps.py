@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from routeplan_api.config import Settings
 from routeplan_api.errors import Forbidden, RateLimited, Unauthorized
-from routeplan_api.jobs import JobQueue
+from routeplan_api.jobs.queue import JobQueue
+from routeplan_api.persistence import Clock, Store
 from routeplan_api.ratelimit import RateLimiter
-from routeplan_api.readcache import BodyCache
 from routeplan_api.security import LinkSigner, Role, digest
-from routeplan_api.store import Clock, Store
+from routeplan_api.services.readcache import BodyCache
 
 
 @dataclass(slots=True)
@@ -62,9 +62,9 @@ async def _caller(request: Request, services: ServicesDep,
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
     key_digest = digest(credentials.credentials)
-    row = services.store.peek_key(key_digest)
+    row = services.store.keys.peek(key_digest)
     if row is None:
-        row = await run_in_threadpool(services.store.load_key, key_digest)
+        row = await run_in_threadpool(services.store.keys.load, key_digest)
     now = services.clock()
     if row is None or row.revoked_at is not None or (
             row.expires_at is not None and row.expires_at <= now):

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from routeplan.domain.errors import InvalidInput, RoutePlanError
-from routeplan_api.schemas import ErrorBody, Problem
+from routeplan_api.schemas.plans import ErrorBody, Problem
 
 log = logging.getLogger("routeplan.api")
 

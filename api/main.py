@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -18,11 +17,12 @@ from routeplan_api import errors
 from routeplan_api.config import Settings
 from routeplan_api.deps import Services
 from routeplan_api.edge import EdgeMiddleware, Metrics
-from routeplan_api.jobs import JobQueue, make_queue
+from routeplan_api.jobs.queue import JobQueue, make_queue
+from routeplan_api.jobs.runner import JobRef
+from routeplan_api.persistence import Clock, Store, utc_now
 from routeplan_api.ratelimit import RateLimiter
 from routeplan_api.routes import comparisons, field, maps, meta, plans, policies, replan
 from routeplan_api.security import LinkSigner
-from routeplan_api.store import Clock, Store, utc_now
 
 log = logging.getLogger("routeplan.api")
 
@@ -57,10 +57,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Attempts still queued (a restart lost the local pool's memory) are handed out again;
         # a duplicate is harmless: only one worker can claim an attempt.
-        for plan_id, version, attempt in await run_in_threadpool(store.queued):
-            job_queue.submit(plan_id, version, attempt)
-        for comparison_id in await run_in_threadpool(store.queued_comparisons):
-            _submit_comparison(job_queue, comparison_id)
+        for plan_id, version, attempt in await run_in_threadpool(store.plans.queued):
+            job_queue.submit(JobRef("plan", plan_id, version, attempt))
+        for comparison_id, attempt in await run_in_threadpool(store.comparisons.queued):
+            job_queue.submit(JobRef("comparison", comparison_id, attempt=attempt))
         stop = asyncio.Event()
         reaper = asyncio.create_task(_reap_until(stop, services))
         try:
@@ -99,14 +99,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     return app
 
 
-def _submit_comparison(queue: JobQueue, comparison_id: str) -> None:
-    from routeplan_api.plan_jobs import run_comparison
-
-    # a fresh RQ job id per hand-out: the first one may still be on record
-    queue.submit_task(run_comparison, comparison_id,
-                      job_id=f"cmp_{comparison_id}_{secrets.token_hex(4)}")
-
-
 async def _reap_until(stop: asyncio.Event, services: Services) -> None:
     """Re-queue or fail jobs whose worker stopped beating, every `reap_interval_s`."""
     settings = services.settings
@@ -117,17 +109,17 @@ async def _reap_until(stop: asyncio.Event, services: Services) -> None:
             return
         try:
             again = await run_in_threadpool(
-                services.store.reap, stale_after=timedelta(seconds=settings.stale_after_s),
+                services.store.plans.reap, stale_after=timedelta(seconds=settings.stale_after_s),
                 max_attempts=settings.max_attempts)
             for plan_id, version, attempt in again:
                 log.warning("plan %s v%d: worker lost, attempt %d queued", plan_id, version,
                             attempt)
-                services.queue.submit(plan_id, version, attempt)
-            for comparison_id in await run_in_threadpool(
-                    services.store.reap_comparisons,
+                services.queue.submit(JobRef("plan", plan_id, version, attempt))
+            for comparison_id, attempt in await run_in_threadpool(
+                    services.store.comparisons.reap,
                     stale_after=timedelta(seconds=settings.stale_after_s),
                     max_attempts=settings.max_attempts):
                 log.warning("comparison %s: worker lost, queued again", comparison_id)
-                _submit_comparison(services.queue, comparison_id)
+                services.queue.submit(JobRef("comparison", comparison_id, attempt=attempt))
         except Exception as exc:  # keep reaping; the next round may succeed
             log.error("reaper: %s", type(exc).__name__)

@@ -130,16 +130,16 @@ def main() -> None:
                     help="load generator: wrk (apt-get install wrk) or asyncio + httpx")
     args = ap.parse_args()
 
-    from routeplan_api.demo import synthetic_records
+    from routeplan_api.persistence import Store
     from routeplan_api.security import Role
-    from routeplan_api.store import Store
+    from routeplan_api.services.demo import synthetic_records
 
     data = Path(tempfile.mkdtemp(prefix="routeplan-bench-"))
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     url = os.environ.get("ROUTEPLAN_DATABASE_URL") or f"sqlite:///{data / 'routeplan.db'}"
     store = Store(url)
-    bench_row, key = store.create_key(Role.DISPATCHER, label="bench")
+    bench_row, key = store.keys.create(Role.DISPATCHER, label="bench")
     env = {**os.environ, "ROUTEPLAN_DATA_DIR": str(data), "ROUTEPLAN_DATABASE_URL": url,
            "ROUTEPLAN_PUBLIC_BASE_URL": base, "ROUTEPLAN_LOCAL_WORKERS": "2",
            "ROUTEPLAN_RATE_LIMIT_EXEMPT_KEYS": json.dumps([bench_row.id])}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from routeplan_api.schemas import ErrorBody
+from routeplan_api.schemas.plans import ErrorBody
 
 #: Error responses every authenticated route documents.
 ERRORS: dict[int | str, dict[str, Any]] = {

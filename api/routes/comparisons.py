@@ -15,11 +15,12 @@ from routeplan.domain.problem import validate_roster
 from routeplan.io import teams_from_records
 from routeplan_api.deps import Analyst, Caller, Services, ServicesDep
 from routeplan_api.errors import NotFound
-from routeplan_api.inputs import json_inputs, parse
-from routeplan_api.plan_jobs import run_comparison
+from routeplan_api.jobs.runner import JobRef
+from routeplan_api.persistence import JobStatus
 from routeplan_api.routes import ERRORS
 from routeplan_api.routes.plans import resolve_policy
-from routeplan_api.schemas_analysis import ComparisonAccepted, ComparisonCreate, ComparisonOut
+from routeplan_api.schemas.analysis import ComparisonAccepted, ComparisonCreate, ComparisonOut
+from routeplan_api.services.inputs import json_inputs, parse
 
 router = APIRouter(prefix="/v1/comparisons", tags=["comparisons"], responses=ERRORS)
 
@@ -61,12 +62,12 @@ def _submit(services: Services, caller: Caller, body: ComparisonCreate) -> Compa
     if problems or not policies:
         raise InvalidInput.many(problems)
     time_limit = body.time_limit_s if body.time_limit_s is not None else policies[0].time_limit_s
-    row = services.store.create_comparison(
+    row = services.store.comparisons.create(
         day=body.date, request={"visits": body.visits, "teams": body.teams,
                                 "scenarios": scenarios},
         time_limit_s=time_limit, seed=body.seed, by=caller.key_id)
-    services.queue.submit_task(run_comparison, row.id, job_id=f"cmp_{row.id}")
-    return ComparisonAccepted(comparison_id=row.id, status="queued")
+    services.queue.submit(JobRef("comparison", row.id))
+    return ComparisonAccepted(comparison_id=row.id, status=JobStatus.QUEUED)
 
 
 @router.post("", status_code=202, response_model=ComparisonAccepted,
@@ -85,10 +86,10 @@ async def create_comparison(body: ComparisonCreate, services: ServicesDep,
 def get_comparison(comparison_id: str, services: ServicesDep,
                    caller: Analyst) -> ComparisonOut:
     """`result` = `{"date", "scenarios": [{"name", "policy", "kpis", ...}]}` once done."""
-    row = services.store.get_comparison(comparison_id)
+    row = services.store.comparisons.get(comparison_id)
     if row is None:
         raise NotFound(f"no comparison {comparison_id!r}")
-    done = row.status == "done"
+    done = row.status == JobStatus.DONE
     return ComparisonOut(
         comparison_id=row.id, status=row.status,  # type: ignore[arg-type]
         date=row.day, created_at=row.created_at,
@@ -104,9 +105,9 @@ def get_comparison(comparison_id: str, services: ServicesDep,
 def comparison_report(comparison_id: str, services: ServicesDep,
                       caller: Analyst) -> HTMLResponse:
     """Unassigned by reason, workload per team, priority covered against km; self-contained."""
-    row = services.store.get_comparison(comparison_id)
+    row = services.store.comparisons.get(comparison_id)
     if row is None:
         raise NotFound(f"no comparison {comparison_id!r}")
-    if row.status != "done" or row.report_html is None:
+    if row.status != JobStatus.DONE or row.report_html is None:
         raise NotFound(f"comparison {comparison_id!r} is not done (status {row.status})")
     return HTMLResponse(row.report_html)

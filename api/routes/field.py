@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,11 +11,12 @@ from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.outcome import Outcome
 from routeplan.domain.plan import Plan
 from routeplan.maps import field_page_html, route_sheet_html
-from routeplan_api import mapping
 from routeplan_api.deps import Services, ServicesDep
 from routeplan_api.errors import Conflict, Forbidden, Gone, NotFound
-from routeplan_api.schemas import ErrorBody, EventIn, EventOut
-from routeplan_api.store import PlanState
+from routeplan_api.persistence import PlanState
+from routeplan_api.schemas.plans import ErrorBody, EventIn, EventOut
+from routeplan_api.services import mapping
+from routeplan_api.services.plans import contract_of, outcomes_of, plan_of
 
 router = APIRouter(prefix="/m", tags=["field"])
 
@@ -34,18 +34,18 @@ def _resolve(services: Services, token: str) -> tuple[PlanState, dict[str, Any],
     A re-plan makes a new version: the same link shows it as soon as it is finished.
     """
     claims = services.signer.verify(token)
-    link = services.store.get_link(claims.link_id) if claims else None
+    link = services.store.plans.get_link(claims.link_id) if claims else None
     if (claims is None or link is None or link.plan_id != claims.plan_id
             or link.team_id != claims.team_id):
         raise NotFound("not a valid link")
     if link.revoked_at is not None or link.expires_at <= services.clock():
         raise Gone("this link has expired or was revoked; ask the dispatcher for a new one")
-    found = services.store.latest_done(claims.plan_id)
+    found = services.store.plans.latest_done(claims.plan_id)
     if found is None or found[1].plan_json is None:
         raise Gone("this plan is no longer available")
     state = PlanState(*found)
     assert state.version.plan_json is not None
-    contract: dict[str, Any] = json.loads(state.version.plan_json)
+    contract = contract_of(state.plan.id, state.version.version, state.version.plan_json)
     route = next((r for r in contract.get("routes", []) if r.get("team_id") == claims.team_id),
                  None)
     if route is None:
@@ -62,10 +62,11 @@ def _view(services: Services, token: str, what: str) -> tuple[Plan, str, str, li
     team_id = str(contract["routes"][0]["team_id"])
     v = state.version
     assert v.plan_json is not None
-    services.store.log_access(state.plan.id, f"link:{link_id}", f"{what}:{team_id}:v{v.version}")
+    services.store.plans.log_access(state.plan.id, f"link:{link_id}",
+                                    f"{what}:{team_id}:v{v.version}")
     title = f"{team_id} 今日路线 {state.plan.day.isoformat()} · 第 {v.version} 版"
-    return (mapping.plan_of(v.plan_id, v.version, v.plan_json), team_id, title,
-            mapping.outcomes_of(services.store.events(state.plan.id), team_id))
+    return (plan_of(v.plan_id, v.version, v.plan_json), team_id, title,
+            outcomes_of(services.store.plans.events(state.plan.id), team_id))
 
 
 @router.get("/{token}", response_class=HTMLResponse, responses=_REFUSED,
@@ -109,7 +110,7 @@ def post_event(token: str, event: EventIn, services: ServicesDep) -> EventOut:
     if event.visit_id not in {s.get("visit_id") for s in route.get("stops", [])}:
         raise InvalidInput("unknown visit", problems=[
             InputProblem("/visit_id", "not a stop of this team's route")])
-    row = services.store.add_event_once(
+    row = services.store.plans.add_event(
         plan_id=state.plan.id, version=state.version.version, team_id=team_id,
         visit_id=event.visit_id, status=event.status.value, at=event.at, note=event.note,
         link_id=link_id, event_id=event.event_id)

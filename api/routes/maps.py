@@ -13,14 +13,15 @@ from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from routeplan.maps import asset_files, assets_version, overview_html
-from routeplan_api import mapping
 from routeplan_api.deps import Dispatcher, Services, ServicesDep
 from routeplan_api.errors import Gone, NotFound
-from routeplan_api.inputs import parse
+from routeplan_api.persistence import Inputs
 from routeplan_api.routes import ERRORS
-from routeplan_api.schemas import ErrorBody
+from routeplan_api.schemas.plans import ErrorBody
 from routeplan_api.security import Role
-from routeplan_api.store import Inputs
+from routeplan_api.services import mapping
+from routeplan_api.services.inputs import parse
+from routeplan_api.services.plans import outcomes_of, plan_of
 
 assets_router = APIRouter(tags=["field"], include_in_schema=False)
 router = APIRouter(prefix="/v1/plans", tags=["plans"], responses=ERRORS)
@@ -51,22 +52,22 @@ def service_worker(services: ServicesDep) -> Response:
 
 
 def _overview(services: Services, plan_id: str, actor: str) -> HTMLResponse:
-    found = services.store.latest_done(plan_id)
+    found = services.store.plans.latest_done(plan_id)
     if found is None:
         raise NotFound(f"plan {plan_id!r} has no finished version")
     plan_row, v = found
     assert v.plan_json is not None
-    plan = mapping.plan_of(plan_id, v.version, v.plan_json)
-    row = services.store.inputs_of(plan_id, v.version)
+    plan = plan_of(plan_id, v.version, v.plan_json)
+    row = services.store.plans.inputs_of(plan_id, v.version)
     visits: list[Any] = []
     if row is not None:
         visits = list(parse(Inputs(row.kind, row.visits_name, row.visits_data, row.teams_name,
                                    row.teams_data))[0])
-    services.store.log_access(plan_id, actor, f"map:v{v.version}")
+    services.store.plans.log_access(plan_id, actor, f"map:v{v.version}")
     html = overview_html(plan, visits=visits, regions_geojson=None,
                          tiles=mapping.tile_provider(services.settings),
                          assets_url=mapping.assets_url(),
-                         outcomes=mapping.outcomes_of(services.store.events(plan_id)),
+                         outcomes=outcomes_of(services.store.plans.events(plan_id)),
                          title=f"外访计划总览 {plan_row.day.isoformat()} · 第 {v.version} 版")
     return mapping.map_response(html, services.settings)
 
@@ -96,7 +97,7 @@ def overview_link(token: Annotated[str, Path(max_length=400)],
     if claims is None:
         raise NotFound("not a valid link")
     now = services.clock()
-    key = services.store.key_by_id(claims.key_id)
+    key = services.store.keys.by_id(claims.key_id)
     if (claims.expires_at <= now or key is None or key.revoked_at is not None
             or (key.expires_at is not None and key.expires_at <= now)
             or Role.parse(key.role) < Role.DISPATCHER):

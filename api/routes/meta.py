@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from routeplan_api.deps import Admin, Dispatcher, ServicesDep
 from routeplan_api.routes import ERRORS
-from routeplan_api.schemas import Health
+from routeplan_api.schemas.plans import Health
 
 router = APIRouter(tags=["service"])
 

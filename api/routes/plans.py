@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -19,10 +18,10 @@ from routeplan.domain.problem import validate_roster
 from routeplan.io import plan_from_dict, plan_to_csv, plan_to_geojson
 from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import NotFound
-from routeplan_api.inputs import SUFFIXES, json_inputs, parse, safe_filename
-from routeplan_api.mapping import sign_overview
+from routeplan_api.jobs.runner import JobRef
+from routeplan_api.persistence import Inputs, JobStatus, PlanRead, PlanState
 from routeplan_api.routes import ERRORS
-from routeplan_api.schemas import (
+from routeplan_api.schemas.plans import (
     AccessOut,
     EventOut,
     LinkRevoked,
@@ -36,7 +35,9 @@ from routeplan_api.schemas import (
     RouteOut,
 )
 from routeplan_api.security import LinkClaims
-from routeplan_api.store import Inputs, PlanRead, PlanState
+from routeplan_api.services.inputs import SUFFIXES, json_inputs, parse, safe_filename
+from routeplan_api.services.mapping import sign_overview
+from routeplan_api.services.plans import contract_of
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"], responses=ERRORS)
 
@@ -79,7 +80,7 @@ async def create_plan(request: Request, services: ServicesDep,
             ) from None
         inputs = json_inputs(body.visits, body.teams)
     state = await run_in_threadpool(_submit, services, caller, body, inputs)
-    return PlanAccepted(plan_id=state.plan.id, status="queued")
+    return PlanAccepted(plan_id=state.plan.id, status=JobStatus.QUEUED)
 
 
 async def _from_form(request: Request) -> tuple[PlanCreate, Inputs]:
@@ -137,7 +138,7 @@ def _flatten(overrides: dict[str, Any]) -> dict[str, Any]:
 def resolve_policy(services: Services, name: str,
                    overrides: dict[str, Any]) -> tuple[Policy, int]:
     """The stored profile (or the built-in default, version 0) with the plan's overrides."""
-    stored = services.store.get_policy(name)
+    stored = services.store.policies.get(name)
     if stored is None and name != "default":
         raise InvalidInput("unknown policy", problems=[
             InputProblem("/policy/name", f"no stored policy named {name!r}")])
@@ -170,23 +171,16 @@ def _submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs
     if problems or policy is None:
         raise InvalidInput.many(problems)
     time_limit = body.time_limit_s if body.time_limit_s is not None else policy.time_limit_s
-    state = services.store.create_plan(
+    state = services.store.plans.create(
         day=body.date, inputs=inputs, policy_name=body.policy.name,
         policy_version=policy_version, policy=policy.to_mapping(), time_limit_s=time_limit,
         seed=body.seed, by=caller.key_id)
-    services.queue.submit(state.plan.id, 1, 1)
+    services.queue.submit(JobRef("plan", state.plan.id, 1, 1))
     return state
 
 
-@lru_cache(maxsize=64)
-def _parsed(plan_id: str, version: int, text: str) -> dict[str, Any]:
-    """A finished version's plan JSON, parsed once (versions never change once done)."""
-    value: dict[str, Any] = json.loads(text)
-    return value
-
-
 def _get(services: Services, plan_id: str) -> PlanState:
-    state = services.store.get_plan(plan_id)
+    state = services.store.plans.get(plan_id)
     if state is None:
         raise NotFound(f"no plan {plan_id!r}")
     return state
@@ -200,7 +194,7 @@ def field_link(services: Services, link_id: str, plan_id: str, team_id: str) -> 
 
 def _read(services: Services, plan_id: str, version: int | None, caller: Caller,
           what: str) -> PlanRead:
-    read = services.store.read_plan(plan_id, version, (caller.actor, what))
+    read = services.store.plans.read(plan_id, version, (caller.actor, what))
     if read is None:
         raise NotFound(f"no plan {plan_id!r}")
     if not read.found:
@@ -210,10 +204,10 @@ def _read(services: Services, plan_id: str, version: int | None, caller: Caller,
 
 def _contract(services: Services, read: PlanRead) -> dict[str, Any] | None:
     """The finished version's plan contract (parsed once per process), else None."""
-    if read.status != "done":
+    if read.status != JobStatus.DONE:
         return None
-    text = services.store.plan_json(read.plan_id, read.version)
-    return None if text is None else _parsed(read.plan_id, read.version, text)
+    text = services.store.plans.plan_json(read.plan_id, read.version)
+    return None if text is None else contract_of(read.plan_id, read.version, text)
 
 
 def _plan_body(services: Services, read: PlanRead) -> bytes:
@@ -222,7 +216,7 @@ def _plan_body(services: Services, read: PlanRead) -> bytes:
     The key holds everything a reader can see change (see PlanRead), so a hit is current.
     """
     key = ("plan", read.plan_id, read.version, read.last_event, read.versions, read.links)
-    if read.status == "done" and (body := services.bodies.get(key)) is not None:
+    if read.status == JobStatus.DONE and (body := services.bodies.get(key)) is not None:
         return body
     contract = _contract(services, read)
     plan: dict[str, Any] | None = None
@@ -230,7 +224,7 @@ def _plan_body(services: Services, read: PlanRead) -> bytes:
     if contract is not None:
         teams = [str(r["team_id"]) for r in contract.get("routes", [])]
         if any(t not in links for t in teams):  # issue the missing links (access logged)
-            links.update((t, row.id) for t, row in services.store.links_for(
+            links.update((t, row.id) for t, row in services.store.plans.links_for(
                 read.plan_id, teams, read.day).items())
             key = (*key[:-1], tuple(sorted(links.items())))
         plan = {**contract, "routes": [
@@ -239,8 +233,8 @@ def _plan_body(services: Services, read: PlanRead) -> bytes:
             for r in contract.get("routes", [])]}
     events = [EventOut(visit_id=e.visit_id, team_id=e.team_id, status=e.status,  # type: ignore[arg-type]
                        at=e.at, note=e.note, received_at=e.received_at)
-              for e in services.store.events(read.plan_id)]
-    control = services.store.control(read.plan_id, read.version)
+              for e in services.store.plans.events(read.plan_id)]
+    control = services.store.plans.control(read.plan_id, read.version)
     out = PlanOut(
         plan_id=read.plan_id, version=read.version, status=read.status,  # type: ignore[arg-type]
         date=read.day,
@@ -262,7 +256,7 @@ def list_plans(services: ServicesDep, caller: Dispatcher,
                limit: Annotated[int, Query(ge=1, le=200)] = 50,
                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> PlanPage:
     """Plans (not archived), paginated by `offset`/`limit`."""
-    rows = services.store.list_plans(day=date, limit=limit + 1, offset=offset)
+    rows = services.store.plans.list_page(day=date, limit=limit + 1, offset=offset)
     items = [PlanSummary(plan_id=s.plan.id, version=s.version.version,
                          status=s.version.status,  # type: ignore[arg-type]
                          date=s.plan.day, created_at=s.plan.created_at) for s in rows[:limit]]
@@ -281,7 +275,7 @@ def get_plan(plan_id: str, services: ServicesDep, caller: Dispatcher,
     """
     read = _read(services, plan_id, version, caller, "plan")
     body = _plan_body(services, read)
-    if read.status == "done":
+    if read.status == JobStatus.DONE:
         # the one per-caller part: spliced in rather than re-serialising the whole plan
         token = sign_overview(services.settings, plan_id, caller.key_id, services.clock())
         link = json.dumps(f"{services.settings.public_base_url}/o/{token}")
@@ -291,9 +285,9 @@ def get_plan(plan_id: str, services: ServicesDep, caller: Dispatcher,
 
 def _done_contract(state: PlanState) -> dict[str, Any]:
     v = state.version
-    if v.status != "done" or v.plan_json is None:
+    if v.status != JobStatus.DONE or v.plan_json is None:
         raise NotFound(f"plan {state.plan.id!r} has no finished version yet (status {v.status})")
-    return _parsed(v.plan_id, v.version, v.plan_json)
+    return contract_of(v.plan_id, v.version, v.plan_json)
 
 
 @router.get("/{plan_id}/routes/{team_id}", response_model=RouteOut,
@@ -304,7 +298,7 @@ def get_route(plan_id: str, team_id: str, services: ServicesDep,
     read = _read(services, plan_id, None, caller, f"route:{team_id}")
     link = dict(read.links).get(team_id)
     key = ("route", plan_id, read.version, team_id, link)
-    if read.status == "done" and link is not None and (body := services.bodies.get(key)):
+    if read.status == JobStatus.DONE and link is not None and (body := services.bodies.get(key)):
         return Response(body, media_type="application/json")
     contract = _contract(services, read)
     if contract is None:
@@ -313,7 +307,7 @@ def get_route(plan_id: str, team_id: str, services: ServicesDep,
     if route is None:
         raise NotFound(f"plan {plan_id!r} has no route for team {team_id!r}")
     if link is None:
-        link = services.store.links_for(plan_id, [team_id], read.day)[team_id].id
+        link = services.store.plans.links_for(plan_id, [team_id], read.day)[team_id].id
         key = (*key[:-1], link)
     out = RouteOut(plan_id=plan_id, version=read.version, date=read.day,
                    route={**route, "field_link": field_link(services, link, plan_id, team_id)})
@@ -328,8 +322,8 @@ def revoke_link(plan_id: str, team_id: str, services: ServicesDep,
                 caller: Dispatcher) -> LinkRevoked:
     """Every live link of the team stops working; the next read of the plan issues a new one."""
     _get(services, plan_id)
-    services.store.log_access(plan_id, caller.actor, f"revoke-link:{team_id}")
-    return LinkRevoked(revoked=services.store.revoke_links(plan_id, team_id))
+    services.store.plans.log_access(plan_id, caller.actor, f"revoke-link:{team_id}")
+    return LinkRevoked(revoked=services.store.plans.revoke_links(plan_id, team_id))
 
 
 @router.get("/{plan_id}/export", summary="The plan as CSV or GeoJSON",
@@ -339,7 +333,7 @@ def export_plan(plan_id: str, services: ServicesDep, caller: Dispatcher,
     """Routes as CSV rows (one per stop) or as GeoJSON features."""
     state = _get(services, plan_id)
     plan = plan_from_dict(_done_contract(state))
-    services.store.log_access(plan_id, caller.actor, f"export:{format}")
+    services.store.plans.log_access(plan_id, caller.actor, f"export:{format}")
     disposition = f'attachment; filename="plan-{state.plan.day}.{format}"'
     if format == "csv":
         return Response(plan_to_csv(plan), media_type="text/csv; charset=utf-8",
@@ -352,9 +346,9 @@ def export_plan(plan_id: str, services: ServicesDep, caller: Dispatcher,
 @router.delete("/{plan_id}", status_code=204, summary="Archive a plan")
 def archive_plan(plan_id: str, services: ServicesDep, caller: Dispatcher) -> Response:
     """Hidden from lists and reads; purged by an admin after the retention period."""
-    if not services.store.archive_plan(plan_id):
+    if not services.store.plans.archive(plan_id):
         raise NotFound(f"no plan {plan_id!r}")
-    services.store.log_access(plan_id, caller.actor, "archive")
+    services.store.plans.log_access(plan_id, caller.actor, "archive")
     return Response(status_code=204)
 
 
@@ -362,10 +356,10 @@ def archive_plan(plan_id: str, services: ServicesDep, caller: Dispatcher) -> Res
             summary="Who read this plan (admin)")
 def access_log(plan_id: str, services: ServicesDep, caller: Admin) -> list[AccessOut]:
     """The plan's access log: key or link id, what was read, when."""
-    if services.store.get_plan(plan_id, include_archived=True) is None:
+    if services.store.plans.get(plan_id, include_archived=True) is None:
         raise NotFound(f"no plan {plan_id!r}")
     return [AccessOut(actor=a.actor, what=a.what, at=a.at)
-            for a in services.store.access_log(plan_id)]
+            for a in services.store.plans.access_log(plan_id)]
 
 
 admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERRORS)
@@ -374,5 +368,5 @@ admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERRORS)
 @admin_router.post("/purge", summary="Purge plans archived past the retention period")
 def purge(services: ServicesDep, caller: Admin) -> dict[str, int]:
     """Deletes archived plans older than ROUTEPLAN_RETENTION_DAYS with their logs."""
-    n = services.store.purge_archived(timedelta(days=services.settings.retention_days))
+    n = services.store.plans.purge_archived(timedelta(days=services.settings.retention_days))
     return {"purged": n}

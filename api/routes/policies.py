@@ -13,7 +13,7 @@ from routeplan.domain.policy import Policy
 from routeplan_api.deps import Analyst, ServicesDep
 from routeplan_api.errors import NotFound
 from routeplan_api.routes import ERRORS
-from routeplan_api.schemas import PolicyIn, PolicyOut
+from routeplan_api.schemas.plans import PolicyIn, PolicyOut
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"], responses=ERRORS)
 
@@ -24,7 +24,7 @@ PolicyName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-
 @router.get("/{name}", response_model=PolicyOut, summary="A policy profile, newest version")
 def get_policy(name: PolicyName, services: ServicesDep, caller: Analyst) -> PolicyOut:
     """The newest saved version; `default` falls back to the built-in profile (version 0)."""
-    history = services.store.policy_history(name)
+    history = services.store.policies.history(name)
     if not history:
         if name != "default":
             raise NotFound(f"no policy {name!r}")
@@ -45,8 +45,8 @@ async def put_policy(name: PolicyName, body: PolicyIn, services: ServicesDep,
         raise InvalidInput.many(
             InputProblem("/" + p.location.replace(".", "/"), p.message)
             for p in exc.problems) from None
-    row = await run_in_threadpool(services.store.put_policy, name, policy.to_mapping(),
+    row = await run_in_threadpool(services.store.policies.put, name, policy.to_mapping(),
                                   by=caller.key_id)
-    history = await run_in_threadpool(services.store.policy_history, name)
+    history = await run_in_threadpool(services.store.policies.history, name)
     return PolicyOut(name=name, version=row.version, policy=policy.to_mapping(),
                      created_at=row.created_at, history=[h.version for h in history])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +14,13 @@ from routeplan.io.field_reports import positions_from_records
 from routeplan.workflows.replan import Disruption
 from routeplan_api.deps import Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import Conflict, NotFound
+from routeplan_api.jobs.runner import JobRef
+from routeplan_api.persistence import Busy
 from routeplan_api.routes import ERRORS
-from routeplan_api.schemas import ErrorBody
-from routeplan_api.schemas_analysis import ReplanIn, VersionAccepted
-from routeplan_api.store_analysis import Busy
+from routeplan_api.schemas.analysis import ReplanIn, VersionAccepted
+from routeplan_api.schemas.plans import ErrorBody
+from routeplan_api.services.plans import contract_of
+from routeplan_api.services.replans import disruption_to_json
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"], responses={
     **ERRORS, 409: {"model": ErrorBody, "description": "A version is still solving"}})
@@ -44,13 +46,13 @@ def _now_s(text: str, day: Any) -> int:
 
 
 def _replan(services: Services, caller: Caller, plan_id: str, body: ReplanIn) -> VersionAccepted:
-    state = services.store.get_plan(plan_id)
+    state = services.store.plans.get(plan_id)
     if state is None:
         raise NotFound(f"no plan {plan_id!r}")
-    found = services.store.latest_done(plan_id)
+    found = services.store.plans.latest_done(plan_id)
     if found is None or found[1].plan_json is None:
         raise Conflict("the plan has no finished version to re-plan yet")
-    contract: dict[str, Any] = json.loads(found[1].plan_json)
+    contract = contract_of(plan_id, found[1].version, found[1].plan_json)
     visits = {str(s["visit_id"]) for r in contract.get("routes", []) for s in r.get("stops", [])}
     visits |= {str(u["visit_id"]) for u in contract.get("unassigned", [])}
     teams = {str(r["team_id"]) for r in contract.get("routes", [])}
@@ -77,25 +79,23 @@ def _replan(services: Services, caller: Caller, plan_id: str, body: ReplanIn) ->
     if problems or now_s is None:
         raise InvalidInput.many(problems)
     try:  # the core's own consistency checks (done and cancelled, dropped and locked)
-        Disruption(now=now_s, done=frozenset(body.done), cancelled=frozenset(body.cancelled),
-                   positions=positions, dropped_teams=frozenset(body.dropped_teams),
-                   locked_teams=frozenset(body.locked_teams))
+        disruption = Disruption(
+            now=now_s, done=frozenset(body.done), cancelled=frozenset(body.cancelled),
+            positions=positions, dropped_teams=frozenset(body.dropped_teams),
+            locked_teams=frozenset(body.locked_teams))
     except InvalidInput as exc:
         raise InvalidInput.many(InputProblem("/" + p.location.split("[")[0], p.message)
                                 for p in exc.problems) from None
-    request = {"now": body.now, "now_s": now_s, "done": body.done, "cancelled": body.cancelled,
-               "positions": {t: list(p) for t, p in positions.items()},
-               "dropped_teams": body.dropped_teams, "locked_teams": body.locked_teams}
     base = found[1]
     try:
-        v = services.store.create_replan(
-            plan_id, request,
+        v = services.store.plans.create_replan(
+            plan_id, disruption_to_json(disruption, now_text=body.now),
             time_limit_s=body.time_limit_s if body.time_limit_s is not None else base.time_limit_s,
             seed=body.seed if body.seed is not None else base.seed)
     except Busy:
         raise Conflict("a version of this plan is still solving; stop it or wait") from None
-    services.store.log_access(plan_id, caller.actor, f"replan:v{v.version}")
-    services.queue.submit(plan_id, v.version, 1)
+    services.store.plans.log_access(plan_id, caller.actor, f"replan:v{v.version}")
+    services.queue.submit(JobRef("plan", plan_id, v.version, 1))
     return VersionAccepted(plan_id=plan_id, version=v.version, status="queued")
 
 
@@ -117,11 +117,11 @@ async def replan_plan(plan_id: str, body: ReplanIn, services: ServicesDep,
              summary="Stop a running solve early and keep the best plan so far")
 def stop_plan(plan_id: str, services: ServicesDep, caller: Dispatcher) -> VersionAccepted:
     """The worker stops at its next check (well under a second while it finds solutions)."""
-    state = services.store.get_plan(plan_id)
+    state = services.store.plans.get(plan_id)
     if state is None:
         raise NotFound(f"no plan {plan_id!r}")
     v = state.version
-    if not services.store.request_stop(plan_id, v.version):
+    if not services.store.plans.request_stop(plan_id, v.version):
         raise Conflict(f"version {v.version} is not solving (status {v.status})")
-    services.store.log_access(plan_id, caller.actor, f"stop:v{v.version}")
+    services.store.plans.log_access(plan_id, caller.actor, f"stop:v{v.version}")
     return VersionAccepted(plan_id=plan_id, version=v.version, status="stopping")

@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from routeplan_api.config import Settings
-from routeplan_api.demo import synthetic_records
 from routeplan_api.main import create_app
+from routeplan_api.persistence import Store
 from routeplan_api.security import Role
-from routeplan_api.store import Store
+from routeplan_api.services.demo import synthetic_records
 
 PG_URL = os.environ.get("ROUTEPLAN_TEST_PG_URL", "")
 REDIS_URL = os.environ.get("ROUTEPLAN_TEST_REDIS_URL", "")
@@ -100,7 +100,7 @@ class Api:
 
 
 def make_keys(store: Store) -> dict[str, str]:
-    return {role.label: store.create_key(role, label=f"test-{role.label}")[1] for role in Role}
+    return {role.label: store.keys.create(role, label=f"test-{role.label}")[1] for role in Role}
 
 
 @pytest.fixture

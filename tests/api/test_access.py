@@ -52,12 +52,12 @@ def test_unknown_ids_are_404_never_422(api: Api, url: str) -> None:
 
 def test_revoked_and_expired_keys_are_refused(api: Api, clock: FakeClock) -> None:
     """A revoked key and an expired key both get 401."""
-    row, key = api.store.create_key(Role.DISPATCHER)
+    row, key = api.store.keys.create(Role.DISPATCHER)
     hdr = {"Authorization": f"Bearer {key}"}
     assert api.client.get("/v1/plans", headers=hdr).status_code == 200
-    api.store.revoke_key(row.id)
+    api.store.keys.revoke(row.id)
     assert api.client.get("/v1/plans", headers=hdr).status_code == 401
-    _, key2 = api.store.create_key(Role.DISPATCHER, expires_at=clock() + timedelta(days=1))
+    _, key2 = api.store.keys.create(Role.DISPATCHER, expires_at=clock() + timedelta(days=1))
     hdr2 = {"Authorization": f"Bearer {key2}"}
     assert api.client.get("/v1/plans", headers=hdr2).status_code == 200
     clock.advance(days=2)
@@ -66,7 +66,7 @@ def test_revoked_and_expired_keys_are_refused(api: Api, clock: FakeClock) -> Non
 
 def test_keys_are_stored_as_digests(api: Api) -> None:
     """The database holds no key in clear."""
-    keys = api.store.list_keys()
+    keys = api.store.keys.list_all()
     assert keys
     assert all(len(k.digest) == 64 for k in keys)
     assert not {k.digest for k in keys} & set(api.keys.values())
@@ -79,7 +79,7 @@ def test_rate_limit_per_key_and_exemption_by_configuration(make_api: Any, settin
     codes = [api.get("/v1/plans").status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200]
     assert codes[-1] == 429
-    row, key = api.store.create_key(Role.DISPATCHER, label="bench")
+    row, key = api.store.keys.create(Role.DISPATCHER, label="bench")
     exempt = make_api(settings.model_copy(update={
         "rate_limit_burst": 3, "rate_limit_per_minute": 1, "rate_limit_exempt_keys": [row.id]}))
     hdr = {"Authorization": f"Bearer {key}"}

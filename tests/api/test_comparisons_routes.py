@@ -70,7 +70,7 @@ def test_comparison_whose_worker_dies_is_run_again(api: Api, small_day: Any) -> 
     cid = api.post("/v1/comparisons", role="analyst", json=body).json()["comparison_id"]
     end = time.monotonic() + 60
     while time.monotonic() < end:
-        row = api.store.get_comparison(cid)
+        row = api.store.comparisons.get(cid)
         assert row is not None
         if row.status == "solving" and row.worker:
             break
@@ -79,6 +79,6 @@ def test_comparison_whose_worker_dies_is_run_again(api: Api, small_day: Any) -> 
     os.kill(int(row.worker.rsplit(":", 1)[1]), signal.SIGKILL)
     out = _finished(api, cid, deadline_s=150)
     assert out["status"] == "done", out
-    again = api.store.get_comparison(cid)
+    again = api.store.comparisons.get(cid)
     assert again is not None and again.attempt == 2
     assert [s["name"] for s in out["result"]["scenarios"]] == ["a", "b"]

@@ -18,7 +18,7 @@ import uvicorn
 
 from routeplan_api.config import Settings
 from routeplan_api.main import create_app
-from routeplan_api.store import Store
+from routeplan_api.persistence import Store
 from tests.api.conftest import make_keys, plan_body
 from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, tile_png
 

@@ -66,7 +66,7 @@ def test_forged_altered_and_foreign_tokens(api: Api, small_day: Any) -> None:
     pid, plan = _done(api, small_day)
     token = _path(plan["routes"][0]["field_link"]).removeprefix("/m/")
     assert api.client.get(f"/m/{token[:-2]}xx").status_code == 404
-    link_id = api.store.links_for(pid, [plan["routes"][0]["team_id"]],
+    link_id = api.store.plans.links_for(pid, [plan["routes"][0]["team_id"]],
                                   datetime(2026, 12, 1).date())[plan["routes"][0]["team_id"]].id
     other_team = plan["routes"][1]["team_id"]
     foreign = LinkSigner(b"test-secret").sign(LinkClaims(link_id, pid, other_team))

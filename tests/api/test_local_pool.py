@@ -15,7 +15,7 @@ from tests.api.conftest import Api, plan_body
 _CHILD = """
 import os, sys
 from routeplan_api.config import Settings
-from routeplan_api.jobs import LocalQueue
+from routeplan_api.jobs.queue import LocalQueue
 settings = Settings(database_url=sys.argv[1], local_workers=1, worker_nice=7)
 queue = LocalQueue(settings)
 print(queue._pool.submit(os.getpid).result(timeout=60), flush=True)
@@ -65,7 +65,7 @@ def test_a_killed_pool_process_costs_no_plan(api: Api, small_day: Any) -> None:
     end = time.monotonic() + 60
     worker = None
     while time.monotonic() < end and worker is None:
-        state = api.store.get_plan(first)
+        state = api.store.plans.get(first)
         assert state is not None
         if state.version.status == "solving" and state.version.worker:
             worker = int(state.version.worker.rsplit(":", 1)[1])
@@ -76,5 +76,5 @@ def test_a_killed_pool_process_costs_no_plan(api: Api, small_day: Any) -> None:
     assert api.wait(second, deadline_s=150)["status"] == "done"
     body = api.wait(first, deadline_s=150)
     assert body["status"] == "done", body
-    state = api.store.get_plan(first)
+    state = api.store.plans.get(first)
     assert state is not None and state.version.attempt == 2

@@ -130,5 +130,5 @@ def test_overview_link_dies_with_its_key(api: Api, small_day: Any) -> None:
     link = api.get(f"/v1/plans/{pid}", role="analyst").json()["overview_link"]
     key_id = api.keys["analyst"].split("_")[1]
     assert api.client.get(_path(link)).status_code == 200
-    assert api.store.revoke_key(key_id)
+    assert api.store.keys.revoke(key_id)
     assert api.client.get(_path(link)).status_code == 410

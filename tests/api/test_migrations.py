@@ -7,8 +7,9 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import routeplan_api.db_analysis  # noqa: F401  (registers its tables on Base)
-from routeplan_api.db import Base, make_engine, migrate
+import routeplan_api.persistence.tables  # noqa: F401  (registers its tables on Base)
+from routeplan_api.persistence.engine import make_engine, migrate
+from routeplan_api.persistence.tables import Base
 
 
 def test_migrated_database_matches_the_models(tmp_path: Path) -> None:

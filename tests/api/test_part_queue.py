@@ -16,7 +16,7 @@ from routeplan.domain.policy import Policy
 from routeplan.solver import SolveOptions, solve
 from routeplan.workflows.build import build_problem, default_locator
 from routeplan.workflows.synth import synth_day
-from routeplan_api.jobs import PARTS_QUEUE_NAME, RqPartRunner
+from routeplan_api.jobs.parts import PARTS_QUEUE_NAME, RqPartRunner
 from tests.api.conftest import REDIS_URL
 
 pytestmark = pytest.mark.skipif(

@@ -26,11 +26,11 @@ def test_state_survives_app_restart(make_api: Any, small_day: Any) -> None:
 def test_queued_plan_is_solved_after_restart(make_api: Any, settings: Any,
                                              small_day: Any) -> None:
     """A plan queued when the service stopped is picked up by the next start."""
-    from routeplan_api.inputs import json_inputs
-    from routeplan_api.store import Store
+    from routeplan_api.persistence import Store
+    from routeplan_api.services.inputs import json_inputs
 
     store = Store(settings.resolved_database_url)
-    state = store.create_plan(day=__import__("datetime").date(2026, 12, 1),
+    state = store.plans.create(day=__import__("datetime").date(2026, 12, 1),
                               inputs=json_inputs(*small_day), policy_name="default",
                               policy_version=0, policy={}, time_limit_s=1, seed=0, by="test")
     store.close()

@@ -53,7 +53,7 @@ def workers(queue_settings: Any, tmp_path: Path) -> Iterator[list[subprocess.Pop
 
 
 def _worker_of(api: Api, pid: str) -> str | None:
-    state = api.store.get_plan(pid)
+    state = api.store.plans.get(pid)
     assert state is not None
     return state.version.worker if state.version.status == "solving" else None
 
@@ -94,7 +94,7 @@ def test_killed_worker_job_is_retried_elsewhere(make_api: Any, queue_settings: A
     _kill_worker_of(api, pid)
     body = api.wait(pid)
     assert body["status"] == "done", body
-    state = api.store.get_plan(pid)
+    state = api.store.plans.get(pid)
     assert state is not None
     assert state.version.attempt == 2
 

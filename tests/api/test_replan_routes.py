@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from routeplan_api.demo import synthetic_records
+from routeplan_api.services.demo import synthetic_records
 from tests.api.conftest import Api, plan_body
 
 

@@ -42,7 +42,7 @@ def _app() -> Any:
     folder = Path(tempfile.mkdtemp(prefix="routeplan-schemathesis-"))
     app = create_app(Settings(data_dir=folder, link_secret="x", rate_limit_burst=100000,
                               rate_limit_per_minute=1000000), queue=_NoQueue())
-    _, key = app.state.services.store.create_key(Role.ADMIN)
+    _, key = app.state.services.store.keys.create(Role.ADMIN)
     app.state.test_key = key
     return app
 

@@ -9,8 +9,6 @@ that asked for them, and expire after `overview_link_ttl_s` on the service clock
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -20,12 +18,8 @@ from urllib.parse import urlsplit
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from routeplan.domain.outcome import Outcome, OutcomeStatus
-from routeplan.domain.plan import Plan
-from routeplan.io import plan_from_dict
 from routeplan.maps import TileProvider, assets_version
 from routeplan_api.config import Settings
-from routeplan_api.db import FieldEvent
 
 #: Where the map assets are served; the version changes whenever any asset does.
 ASSETS_PREFIX = "/assets/maps"
@@ -80,18 +74,6 @@ def map_response(html: str, settings: Settings) -> HTMLResponse:
     """An HTML map page with its CSP; the edge adds no-referrer, nosniff, no-store and more."""
     return HTMLResponse(html, headers={"Content-Security-Policy": page_csp(settings),
                                        "Referrer-Policy": "no-referrer"})
-
-
-@lru_cache(maxsize=64)
-def plan_of(plan_id: str, version: int, text: str) -> Plan:  # noqa: ARG001 - cache key
-    """A finished version's plan, read once (versions never change once done)."""
-    return plan_from_dict(json.loads(text))
-
-
-def outcomes_of(events: Sequence[FieldEvent], team_id: str | None = None) -> list[Outcome]:
-    """Stored field events as outcomes (one team's, or all), oldest first."""
-    return [Outcome(e.visit_id, e.team_id, OutcomeStatus(e.status), e.at, e.note)
-            for e in events if team_id is None or e.team_id == team_id]
 
 
 # -- overview links -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from routeplan_api.db import UTCDateTime
+from routeplan_api.persistence.tables import UTCDateTime
 
 revision = "0001"
 down_revision = None

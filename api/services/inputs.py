@@ -17,7 +17,7 @@ from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.team import Team
 from routeplan.domain.visit import Visit
 from routeplan.io import read_teams, read_visits, teams_from_records, visits_from_records
-from routeplan_api.store import Inputs
+from routeplan_api.persistence import Inputs
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 SUFFIXES = (".csv", ".xlsx", ".json")

@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from routeplan_api.schemas import TEAM_EXAMPLE, VISIT_EXAMPLE, ErrorBody, PolicyRef
+from routeplan_api.persistence.tables import JobStatus
+from routeplan_api.schemas.plans import TEAM_EXAMPLE, VISIT_EXAMPLE, ErrorBody, PolicyRef
 
-ComparisonStatus = Literal["queued", "solving", "done", "failed"]
+ComparisonStatus = JobStatus
 
 
 class ScenarioIn(BaseModel):

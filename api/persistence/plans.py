@@ -1,48 +1,39 @@
-"""The store: every read and write the service, its workers and its commands make to the database.
+"""The plan aggregate: a plan, its versions, attempts, inputs, links, field events, access log.
 
-Plain synchronous SQLAlchemy 2 in short transactions; the API calls it from FastAPI's thread
-pool, so the event loop never waits on the database. Rows leave the store detached.
+Job times are wall-clock (`utc_now`), never the injected clock: heartbeats come from other
+processes, and the reaper compares them with its own wall clock.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from time import monotonic
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.exc import IntegrityError
 
-from routeplan_api.db import (
+from routeplan_api.persistence.database import Part, utc_now
+from routeplan_api.persistence.tables import (
     AccessEntry,
-    ApiKey,
     FieldEvent,
+    FieldEventId,
     FieldLink,
+    JobStatus,
     PlanInput,
     PlanRow,
     PlanVersion,
-    PolicyVersion,
     UTCDateTime,
-    make_engine,
-    migrate,
+    VersionControl,
 )
-from routeplan_api.db_analysis import FieldEventId, VersionControl
-from routeplan_api.security import Role, default_link_expiry, new_key
-from routeplan_api.store_analysis import AnalysisStore
-
-type Clock = Callable[[], datetime]
-
-QUEUED, SOLVING, DONE, FAILED = "queued", "solving", "done", "failed"
+from routeplan_api.security import default_link_expiry
 
 
-def utc_now() -> datetime:
-    """The real clock (aware UTC); tests inject their own."""
-    return datetime.now(UTC)
+class Busy(Exception):
+    """A version of the plan is still queued or solving: a re-plan would race it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +53,6 @@ class PlanState:
 
     plan: PlanRow
     version: PlanVersion
-
-
-@dataclass(frozen=True, slots=True)
-class KeyInfo:
-    """What a request needs of its key: id, role, expiry and revocation."""
-
-    id: str
-    role: str
-    expires_at: datetime | None
-    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +92,7 @@ class Job:
     inputs: Inputs
 
 
-# The statements of `Store.read_plan`, built once: composing them per request cost more
+# The statements of `PlanStore.read`, built once: composing them per request cost more
 # than running them (~0.3 ms each on SQLite).
 _READ_HEAD = select(PlanRow.day, PlanRow.current_version, PlanRow.archived_at).where(
     PlanRow.id == bindparam("plan_id"))
@@ -128,120 +109,17 @@ _READ_LINKS = select(FieldLink.id, FieldLink.team_id).where(
 _LOG_ACCESS = insert(AccessEntry)
 
 
-class Store(AnalysisStore):
-    """Database access for plans, policies, keys, field links, access log and field events."""
+class PlanStore(Part):
+    """Plans and everything kept about them."""
 
-    def __init__(self, url: str, *, clock: Clock = utc_now, run_migrations: bool = True) -> None:
-        self.url = url
-        self.engine = make_engine(url)
-        if run_migrations:
-            migrate(self.engine)
-        self._session = sessionmaker(self.engine, expire_on_commit=False)
-        self.clock = clock
-        self._keys: dict[str, tuple[float, KeyInfo]] = {}
-        self._keys_lock = threading.Lock()
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def ping(self) -> None:
-        """Raise when the database cannot answer a trivial query."""
-        with self._session() as s:
-            s.execute(select(1))
-
-    # -- keys ----------------------------------------------------------------------------
-
-    def create_key(self, role: Role, *, label: str = "",
-                   expires_at: datetime | None = None) -> tuple[ApiKey, str]:
-        """Store a new key's digest; returns the row and the key itself (shown once)."""
-        key_id, key, key_digest = new_key()
-        row = ApiKey(id=key_id, digest=key_digest, role=role.label, label=label,
-                     created_at=self.clock(), expires_at=expires_at)
-        with self._session.begin() as s:
-            s.add(row)
-        return row, key
-
-    def key_by_digest(self, key_digest: str) -> ApiKey | None:
-        with self._session() as s:
-            return s.scalars(select(ApiKey).where(ApiKey.digest == key_digest)).first()
-
-    #: Seconds a key's row is reused between requests; a revocation made by another process
-    #: (the `routeplan keys revoke` command) takes effect within this time, one made through
-    #: this store at once. Expiry is checked on every request.
-    KEY_CACHE_S = 5.0
-    _KEY_CACHE_MAX = 4096
-
-    def peek_key(self, key_digest: str) -> KeyInfo | None:
-        """The key behind a digest if it was read less than KEY_CACHE_S ago (no database)."""
-        hit = self._keys.get(key_digest)
-        if hit is None or monotonic() - hit[0] > self.KEY_CACHE_S:
-            return None
-        return hit[1]
-
-    def load_key(self, key_digest: str) -> KeyInfo | None:
-        """The key behind a digest, from the database; known keys are remembered a while.
-
-        Unknown digests are not remembered, so guessing cannot fill the memory.
-        """
-        row = self.key_by_digest(key_digest)
-        if row is None:
-            return None
-        info = KeyInfo(row.id, row.role, row.expires_at, row.revoked_at)
-        with self._keys_lock:
-            if len(self._keys) >= self._KEY_CACHE_MAX:
-                self._keys.clear()
-            self._keys[key_digest] = (monotonic(), info)
-        return info
-
-    def list_keys(self) -> list[ApiKey]:
-        with self._session() as s:
-            return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
-
-    def revoke_key(self, key_id: str) -> bool:
-        with self._session.begin() as s:
-            result = s.execute(update(ApiKey).where(ApiKey.id == key_id,
-                                                    ApiKey.revoked_at.is_(None))
-                               .values(revoked_at=self.clock()))
-        with self._keys_lock:
-            self._keys.clear()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    # -- policies ------------------------------------------------------------------------
-
-    def get_policy(self, name: str, version: int | None = None) -> PolicyVersion | None:
-        """The newest (or the given) version of a named policy profile."""
-        with self._session() as s:
-            q = select(PolicyVersion).where(PolicyVersion.name == name)
-            if version is not None:
-                q = q.where(PolicyVersion.version == version)
-            return s.scalars(q.order_by(PolicyVersion.version.desc()).limit(1)).first()
-
-    def policy_history(self, name: str) -> list[PolicyVersion]:
-        with self._session() as s:
-            return list(s.scalars(select(PolicyVersion).where(PolicyVersion.name == name)
-                                  .order_by(PolicyVersion.version)))
-
-    def put_policy(self, name: str, body: dict[str, Any], *, by: str) -> PolicyVersion:
-        """Save a new version of a profile; earlier versions stay."""
-        with self._session.begin() as s:
-            latest = s.scalar(select(func.max(PolicyVersion.version))
-                              .where(PolicyVersion.name == name)) or 0
-            row = PolicyVersion(name=name, version=latest + 1,
-                                body=json.dumps(body, ensure_ascii=False, sort_keys=True),
-                                created_at=self.clock(), created_by=by)
-            s.add(row)
-        return row
-
-    # -- plans ---------------------------------------------------------------------------
-
-    def create_plan(self, *, day: date, inputs: Inputs, policy_name: str, policy_version: int,
+    def create(self, *, day: date, inputs: Inputs, policy_name: str, policy_version: int,
                     policy: dict[str, Any], time_limit_s: float, seed: int,
                     by: str) -> PlanState:
         """A new plan with version 1, queued."""
         now = self.clock()
         plan = PlanRow(id=secrets.token_urlsafe(12), day=day, created_at=now, created_by=by,
                        current_version=1)
-        version = PlanVersion(plan_id=plan.id, version=1, status=QUEUED,
+        version = PlanVersion(plan_id=plan.id, version=1, status=JobStatus.QUEUED,
                               policy_name=policy_name, policy_version=policy_version,
                               policy_json=json.dumps(policy, ensure_ascii=False),
                               time_limit_s=time_limit_s, seed=seed, attempt=1, created_at=now)
@@ -254,7 +132,7 @@ class Store(AnalysisStore):
                             teams_name=inputs.teams_name, teams_data=inputs.teams_data))
         return PlanState(plan, version)
 
-    def get_plan(self, plan_id: str, *, include_archived: bool = False) -> PlanState | None:
+    def get(self, plan_id: str, *, include_archived: bool = False) -> PlanState | None:
         with self._session() as s:
             plan = s.get(PlanRow, plan_id)
             if plan is None or (plan.archived_at is not None and not include_archived):
@@ -262,7 +140,7 @@ class Store(AnalysisStore):
             version = s.get(PlanVersion, (plan_id, plan.current_version))
             return None if version is None else PlanState(plan, version)
 
-    def list_plans(self, *, day: date | None, limit: int, offset: int) -> list[PlanState]:
+    def list_page(self, *, day: date | None, limit: int, offset: int) -> list[PlanState]:
         with self._session() as s:
             q = (select(PlanRow, PlanVersion)
                  .join(PlanVersion, (PlanVersion.plan_id == PlanRow.id)
@@ -273,7 +151,7 @@ class Store(AnalysisStore):
             q = q.order_by(PlanRow.created_at.desc(), PlanRow.id).limit(limit).offset(offset)
             return [PlanState(p, v) for p, v in s.execute(q)]
 
-    def archive_plan(self, plan_id: str) -> bool:
+    def archive(self, plan_id: str) -> bool:
         with self._session.begin() as s:
             result = s.execute(update(PlanRow).where(PlanRow.id == plan_id,
                                                      PlanRow.archived_at.is_(None))
@@ -293,117 +171,41 @@ class Store(AnalysisStore):
             s.execute(delete(PlanRow).where(PlanRow.id.in_(ids)))
             return len(ids)
 
-    # -- jobs ----------------------------------------------------------------------------
-    # Job times are wall-clock (utc_now), never the injected clock: heartbeats come from
-    # other processes, and the reaper compares them with its own wall clock.
-
-    def claim(self, plan_id: str, version: int, attempt: int, worker: str) -> Job | None:
-        """Mark an attempt as solving by `worker`; None when it is stale or taken already."""
-        now = utc_now()
-        with self._session.begin() as s:
-            result = s.execute(
-                update(PlanVersion)
-                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
-                       PlanVersion.attempt == attempt, PlanVersion.status == QUEUED)
-                .values(status=SOLVING, worker=worker, heartbeat_at=now, started_at=now))
-            if not result.rowcount:  # type: ignore[attr-defined]
-                return None
-            v = s.get_one(PlanVersion, (plan_id, version))
-            p = s.get_one(PlanRow, plan_id)
-            i = s.get_one(PlanInput, (plan_id, version))
-            return Job(plan_id, version, attempt, p.day, v.policy_json, v.time_limit_s, v.seed,
-                       Inputs(i.kind, i.visits_name, i.visits_data, i.teams_name, i.teams_data))
-
-    def _running(self, plan_id: str, version: int, attempt: int) -> Any:
-        return (update(PlanVersion)
-                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
-                       PlanVersion.attempt == attempt, PlanVersion.status == SOLVING))
-
-    def heartbeat(self, plan_id: str, version: int, attempt: int,
-                  progress: dict[str, Any] | None = None) -> bool:
-        """Say the attempt is alive (and how far it got); False when it is no longer ours."""
-        values: dict[str, Any] = {"heartbeat_at": utc_now()}
-        if progress is not None:
-            values["progress"] = json.dumps(progress)
-        with self._session.begin() as s:
-            result = s.execute(self._running(plan_id, version, attempt).values(**values))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def finish(self, plan_id: str, version: int, attempt: int, plan: dict[str, Any],
-               progress: dict[str, Any] | None) -> bool:
-        with self._session.begin() as s:
-            values: dict[str, Any] = {
-                "status": DONE, "plan_json": json.dumps(plan, ensure_ascii=False),
-                "finished_at": utc_now(), "error": None}
-            if progress is not None:
-                values["progress"] = json.dumps(progress)
-            result = s.execute(self._running(plan_id, version, attempt).values(**values))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def fail(self, plan_id: str, version: int, attempt: int, error: dict[str, Any]) -> bool:
-        with self._session.begin() as s:
-            result = s.execute(
-                update(PlanVersion)
-                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
-                       PlanVersion.attempt == attempt,
-                       PlanVersion.status.in_((QUEUED, SOLVING)))
-                .values(status=FAILED, error=json.dumps(error, ensure_ascii=False),
-                        finished_at=utc_now()))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def reap(self, *, stale_after: timedelta, max_attempts: int) -> list[tuple[str, int, int]]:
-        """Jobs whose worker went silent: re-queue them (returned) or fail them with a reason."""
-        cutoff = utc_now() - stale_after
-        requeue: list[tuple[str, int, int]] = []
-        with self._session.begin() as s:
-            stale = list(s.scalars(select(PlanVersion).where(
-                PlanVersion.status == SOLVING, PlanVersion.heartbeat_at < cutoff)))
-            for v in stale:
-                if v.attempt < max_attempts:
-                    v.attempt += 1
-                    v.status, v.worker, v.heartbeat_at, v.progress = QUEUED, None, None, None
-                    requeue.append((v.plan_id, v.version, v.attempt))
-                else:
-                    v.status, v.finished_at = FAILED, utc_now()
-                    v.error = json.dumps({
-                        "error": "worker_lost",
-                        "message": f"the worker stopped answering during attempt {v.attempt} "
-                                   f"of {max_attempts}; submit the plan again"})
-        return requeue
-
-    def queued(self) -> list[tuple[str, int, int]]:
-        """Every queued attempt (to hand again to a fresh local pool after a restart)."""
+    def get_version(self, plan_id: str, version: int) -> tuple[PlanRow, PlanVersion] | None:
+        """A given version of a live plan (the audit trail keeps every version readable)."""
         with self._session() as s:
-            rows = s.execute(select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.attempt)
-                             .where(PlanVersion.status == QUEUED))
-            return [(p, v, a) for p, v, a in rows]
+            plan = s.get(PlanRow, plan_id)
+            if plan is None or plan.archived_at is not None:
+                return None
+            v = s.get(PlanVersion, (plan_id, version))
+            return None if v is None else (plan, v)
 
-    # -- field links ---------------------------------------------------------------------
+    def latest_done(self, plan_id: str) -> tuple[PlanRow, PlanVersion] | None:
+        """The newest finished version: what field links show while a re-plan is solving."""
+        with self._session() as s:
+            plan = s.get(PlanRow, plan_id)
+            if plan is None or plan.archived_at is not None:
+                return None
+            v = s.scalars(select(PlanVersion).where(
+                PlanVersion.plan_id == plan_id, PlanVersion.status == JobStatus.DONE)
+                .order_by(PlanVersion.version.desc()).limit(1)).first()
+            return None if v is None else (plan, v)
 
-    def links_for(self, plan_id: str, team_ids: Sequence[str], day: date, *,
-                  access: tuple[str, str] | None = None) -> dict[str, FieldLink]:
-        """Each team's live link, issuing new ones where there is none (one transaction).
+    def version_numbers(self, plan_id: str) -> list[int]:
+        with self._session() as s:
+            return list(s.scalars(select(PlanVersion.version)
+                                  .where(PlanVersion.plan_id == plan_id)
+                                  .order_by(PlanVersion.version)))
 
-        `access` = (actor, what) is written to the access log in the same transaction.
-        """
-        now = self.clock()
-        with self._session.begin() as s:
-            if access is not None:
-                s.add(AccessEntry(plan_id=plan_id, actor=access[0], what=access[1], at=now))
-            live = s.scalars(select(FieldLink).where(
-                FieldLink.plan_id == plan_id, FieldLink.revoked_at.is_(None),
-                FieldLink.expires_at > now).order_by(FieldLink.issued_at))
-            out = {row.team_id: row for row in live if row.team_id in team_ids}
-            for team_id in team_ids:
-                if team_id not in out:
-                    row = FieldLink(id=secrets.token_urlsafe(9), plan_id=plan_id,
-                                    team_id=team_id, issued_at=now,
-                                    expires_at=default_link_expiry(day, now))
-                    s.add(row)
-                    out[team_id] = row
-            return out
+    def inputs_of(self, plan_id: str, version: int) -> PlanInput | None:
+        with self._session() as s:
+            return s.get(PlanInput, (plan_id, version))
 
-    def read_plan(self, plan_id: str, version: int | None,
+    def control(self, plan_id: str, version: int) -> VersionControl | None:
+        with self._session() as s:
+            return s.get(VersionControl, (plan_id, version))
+
+    def read(self, plan_id: str, version: int | None,
                   access: tuple[str, str]) -> PlanRead | None:
         """A version (default: the current one) as readers see it, the read logged with it.
 
@@ -438,6 +240,180 @@ class Store(AnalysisStore):
             return s.scalar(select(PlanVersion.plan_json).where(
                 PlanVersion.plan_id == plan_id, PlanVersion.version == version))
 
+    def request_stop(self, plan_id: str, version: int) -> bool:
+        """Ask the worker solving this version to stop and keep its best plan so far."""
+        with self._session.begin() as s:
+            v = s.get(PlanVersion, (plan_id, version))
+            if v is None or v.status not in (JobStatus.QUEUED, JobStatus.SOLVING):
+                return False
+            c = s.get(VersionControl, (plan_id, version))
+            if c is None:
+                s.add(VersionControl(plan_id=plan_id, version=version,
+                                     stop_requested_at=utc_now()))
+            elif c.stop_requested_at is None:
+                c.stop_requested_at = utc_now()
+            return True
+
+    def stop_requested(self, plan_id: str, version: int) -> bool:
+        with self._session() as s:
+            at = s.scalar(select(VersionControl.stop_requested_at).where(
+                VersionControl.plan_id == plan_id, VersionControl.version == version))
+            return at is not None
+
+    def create_replan(self, plan_id: str, request_json: str, *, time_limit_s: float,
+                      seed: int) -> PlanVersion:
+        """Queue version N+1 re-planning the newest finished version; it becomes current.
+
+        Raises Busy when a version is still queued or solving, LookupError when no version is
+        finished. The day's inputs and policy are those of the version re-planned.
+        """
+        try:
+            with self._session.begin() as s:
+                plan = s.get_one(PlanRow, plan_id)
+                busy = s.scalar(select(func.count()).select_from(PlanVersion).where(
+                    PlanVersion.plan_id == plan_id,
+                    PlanVersion.status.in_((JobStatus.QUEUED, JobStatus.SOLVING))))
+                if busy:
+                    raise Busy(plan_id)
+                base = s.scalars(select(PlanVersion).where(
+                    PlanVersion.plan_id == plan_id, PlanVersion.status == JobStatus.DONE)
+                    .order_by(PlanVersion.version.desc()).limit(1)).first()
+                if base is None:
+                    raise LookupError(plan_id)
+                top = s.scalar(select(func.max(PlanVersion.version))
+                               .where(PlanVersion.plan_id == plan_id)) or 0
+                n = top + 1
+                inputs = s.get_one(PlanInput, (plan_id, base.version))
+                v = PlanVersion(plan_id=plan_id, version=n, status=JobStatus.QUEUED,
+                                policy_name=base.policy_name, policy_version=base.policy_version,
+                                policy_json=base.policy_json, time_limit_s=time_limit_s,
+                                seed=seed, attempt=1, created_at=self.clock())
+                s.add(v)
+                s.add(PlanInput(plan_id=plan_id, version=n, kind=inputs.kind,
+                                visits_name=inputs.visits_name, visits_data=inputs.visits_data,
+                                teams_name=inputs.teams_name, teams_data=inputs.teams_data))
+                s.add(VersionControl(plan_id=plan_id, version=n, base_version=base.version,
+                                     replan_json=request_json))
+                plan.current_version = n
+        except IntegrityError:  # another re-plan took the number first
+            raise Busy(plan_id) from None
+        return v
+
+    def set_changes(self, plan_id: str, version: int, changes: dict[str, Any]) -> None:
+        with self._session.begin() as s:
+            s.execute(update(VersionControl).where(
+                VersionControl.plan_id == plan_id, VersionControl.version == version)
+                .values(changes_json=json.dumps(changes, ensure_ascii=False)))
+
+    # -- jobs
+
+    def claim(self, plan_id: str, version: int, attempt: int, worker: str) -> Job | None:
+        """Mark an attempt as solving by `worker`; None when it is stale or taken already."""
+        now = utc_now()
+        with self._session.begin() as s:
+            result = s.execute(
+                update(PlanVersion)
+                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
+                       PlanVersion.attempt == attempt, PlanVersion.status == JobStatus.QUEUED)
+                .values(status=JobStatus.SOLVING, worker=worker, heartbeat_at=now, started_at=now))
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return None
+            v = s.get_one(PlanVersion, (plan_id, version))
+            p = s.get_one(PlanRow, plan_id)
+            i = s.get_one(PlanInput, (plan_id, version))
+            return Job(plan_id, version, attempt, p.day, v.policy_json, v.time_limit_s, v.seed,
+                       Inputs(i.kind, i.visits_name, i.visits_data, i.teams_name, i.teams_data))
+
+    def _running(self, plan_id: str, version: int, attempt: int) -> Any:
+        return (update(PlanVersion)
+                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
+                       PlanVersion.attempt == attempt, PlanVersion.status == JobStatus.SOLVING))
+
+    def heartbeat(self, plan_id: str, version: int, attempt: int,
+                  progress: dict[str, Any] | None = None) -> bool:
+        """Say the attempt is alive (and how far it got); False when it is no longer ours."""
+        values: dict[str, Any] = {"heartbeat_at": utc_now()}
+        if progress is not None:
+            values["progress"] = json.dumps(progress)
+        with self._session.begin() as s:
+            result = s.execute(self._running(plan_id, version, attempt).values(**values))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def finish(self, plan_id: str, version: int, attempt: int, plan: dict[str, Any],
+               progress: dict[str, Any] | None) -> bool:
+        with self._session.begin() as s:
+            values: dict[str, Any] = {
+                "status": JobStatus.DONE, "plan_json": json.dumps(plan, ensure_ascii=False),
+                "finished_at": utc_now(), "error": None}
+            if progress is not None:
+                values["progress"] = json.dumps(progress)
+            result = s.execute(self._running(plan_id, version, attempt).values(**values))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def fail(self, plan_id: str, version: int, attempt: int, error: dict[str, Any]) -> bool:
+        with self._session.begin() as s:
+            result = s.execute(
+                update(PlanVersion)
+                .where(PlanVersion.plan_id == plan_id, PlanVersion.version == version,
+                       PlanVersion.attempt == attempt,
+                       PlanVersion.status.in_((JobStatus.QUEUED, JobStatus.SOLVING)))
+                .values(status=JobStatus.FAILED, error=json.dumps(error, ensure_ascii=False),
+                        finished_at=utc_now()))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def reap(self, *, stale_after: timedelta, max_attempts: int) -> list[tuple[str, int, int]]:
+        """Jobs whose worker went silent: re-queue them (returned) or fail them with a reason."""
+        cutoff = utc_now() - stale_after
+        requeue: list[tuple[str, int, int]] = []
+        with self._session.begin() as s:
+            stale = list(s.scalars(select(PlanVersion).where(
+                PlanVersion.status == JobStatus.SOLVING, PlanVersion.heartbeat_at < cutoff)))
+            for v in stale:
+                if v.attempt < max_attempts:
+                    v.attempt += 1
+                    v.status, v.worker = JobStatus.QUEUED, None
+                    v.heartbeat_at, v.progress = None, None
+                    requeue.append((v.plan_id, v.version, v.attempt))
+                else:
+                    v.status, v.finished_at = JobStatus.FAILED, utc_now()
+                    v.error = json.dumps({
+                        "error": "worker_lost",
+                        "message": f"the worker stopped answering during attempt {v.attempt} "
+                                   f"of {max_attempts}; submit the plan again"})
+        return requeue
+
+    def queued(self) -> list[tuple[str, int, int]]:
+        """Every queued attempt (to hand again to a fresh local pool after a restart)."""
+        with self._session() as s:
+            rows = s.execute(select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.attempt)
+                             .where(PlanVersion.status == JobStatus.QUEUED))
+            return [(p, v, a) for p, v, a in rows]
+
+    # -- links
+
+    def links_for(self, plan_id: str, team_ids: Sequence[str], day: date, *,
+                  access: tuple[str, str] | None = None) -> dict[str, FieldLink]:
+        """Each team's live link, issuing new ones where there is none (one transaction).
+
+        `access` = (actor, what) is written to the access log in the same transaction.
+        """
+        now = self.clock()
+        with self._session.begin() as s:
+            if access is not None:
+                s.add(AccessEntry(plan_id=plan_id, actor=access[0], what=access[1], at=now))
+            live = s.scalars(select(FieldLink).where(
+                FieldLink.plan_id == plan_id, FieldLink.revoked_at.is_(None),
+                FieldLink.expires_at > now).order_by(FieldLink.issued_at))
+            out = {row.team_id: row for row in live if row.team_id in team_ids}
+            for team_id in team_ids:
+                if team_id not in out:
+                    row = FieldLink(id=secrets.token_urlsafe(9), plan_id=plan_id,
+                                    team_id=team_id, issued_at=now,
+                                    expires_at=default_link_expiry(day, now))
+                    s.add(row)
+                    out[team_id] = row
+            return out
+
     def get_link(self, link_id: str) -> FieldLink | None:
         with self._session() as s:
             return s.get(FieldLink, link_id)
@@ -449,7 +425,7 @@ class Store(AnalysisStore):
                 FieldLink.revoked_at.is_(None)).values(revoked_at=self.clock()))
             return int(result.rowcount)  # type: ignore[attr-defined]
 
-    # -- access log and field events -----------------------------------------------------
+    # -- access
 
     def log_access(self, plan_id: str, actor: str, what: str) -> None:
         with self._session.begin() as s:
@@ -460,17 +436,30 @@ class Store(AnalysisStore):
             return list(s.scalars(select(AccessEntry).where(AccessEntry.plan_id == plan_id)
                                   .order_by(AccessEntry.id)))
 
+    # -- events
+
     def add_event(self, *, plan_id: str, version: int, team_id: str, visit_id: str,
-                  status: str, at: datetime, note: str, link_id: str) -> FieldEvent:
+                       status: str, at: datetime, note: str, link_id: str,
+                       event_id: str | None) -> FieldEvent | None:
+        """Store a field event; None when its `event_id` is stored already (a phone's retry)."""
         row = FieldEvent(plan_id=plan_id, version=version, team_id=team_id, visit_id=visit_id,
                          status=status, at=at, note=note, link_id=link_id,
                          received_at=self.clock())
-        with self._session.begin() as s:
-            s.add(row)
+        try:
+            with self._session.begin() as s:
+                if event_id is not None:
+                    seen = s.get(FieldEventId, (plan_id, event_id))
+                    if seen is not None:
+                        return None
+                s.add(row)
+                s.flush()
+                if event_id is not None:
+                    s.add(FieldEventId(plan_id=plan_id, event_id=event_id, event_row=row.id))
+        except IntegrityError:  # the same id arriving twice at once
+            return None
         return row
 
     def events(self, plan_id: str) -> Sequence[FieldEvent]:
         with self._session() as s:
             return list(s.scalars(select(FieldEvent).where(FieldEvent.plan_id == plan_id)
                                   .order_by(FieldEvent.id)))
-

@@ -12,9 +12,9 @@ from routeplan.solver import SolveOptions, solve
 from routeplan.workflows.build import build_problem, default_locator
 from routeplan.workflows.synth import synth_day
 from routeplan_api.config import Settings
-from routeplan_api.inputs import json_inputs, parse
+from routeplan_api.persistence import Store
 from routeplan_api.security import LinkClaims, LinkSigner, Role
-from routeplan_api.store import Store
+from routeplan_api.services.inputs import json_inputs, parse
 
 DEMO_DAY = date(2026, 12, 1)
 
@@ -36,13 +36,13 @@ def prepare_demo(settings: Settings, *, visits: int = 60, teams: int = 5,
     policy = Policy()
     problem = build_problem(DEMO_DAY, day_visits, day_teams, policy, locator=default_locator())
     plan = solve(problem, SolveOptions(time_limit_s=time_limit_s, seed=1))
-    _, key = store.create_key(Role.DISPATCHER, label="demo")
-    state = store.create_plan(day=DEMO_DAY, inputs=inputs, policy_name="default",
+    _, key = store.keys.create(Role.DISPATCHER, label="demo")
+    state = store.plans.create(day=DEMO_DAY, inputs=inputs, policy_name="default",
                               policy_version=0, policy=policy.to_mapping(),
                               time_limit_s=time_limit_s, seed=1, by="demo")
     pid = state.plan.id
-    store.claim(pid, 1, 1, "demo")
-    store.finish(pid, 1, 1, plan_to_dict(plan), {"elapsed_s": plan.kpis.solve_s,
+    store.plans.claim(pid, 1, 1, "demo")
+    store.plans.finish(pid, 1, 1, plan_to_dict(plan), {"elapsed_s": plan.kpis.solve_s,
                                                  "objective": plan.kpis.objective,
                                                  "solutions": 0})
     route = next((r for r in plan.routes if r.stops), None)
@@ -51,7 +51,7 @@ def prepare_demo(settings: Settings, *, visits: int = 60, teams: int = 5,
              f"planned for {len(day_teams)} teams in 郑州市",
              f"dispatcher API:  {base}/docs   (plan: GET {base}/v1/plans/{pid})"]
     if route is not None:
-        link = store.links_for(pid, [route.team_id], DEMO_DAY)[route.team_id]
+        link = store.plans.links_for(pid, [route.team_id], DEMO_DAY)[route.team_id]
         token = LinkSigner(settings.resolved_link_secret()).sign(
             LinkClaims(link.id, pid, route.team_id))
         lines.append(f"field link ({route.team_id}): {base}/m/{token}")

@@ -1,13 +1,9 @@
-"""Database tables (SQLAlchemy 2 ORM), the engine factory and migrate-on-first-use with Alembic."""
+"""Database tables (SQLAlchemy 2 ORM) and the job status words, defined once for the service."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any
+from enum import StrEnum
 
 from sqlalchemy import (
     Date,
@@ -22,13 +18,21 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    create_engine,
-    event,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+
+class JobStatus(StrEnum):
+    """Where a solve (a plan version, a comparison) stands; stored as these words."""
+
+    QUEUED = "queued"
+    SOLVING = "solving"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -168,58 +172,44 @@ class FieldEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so workers and the API can share."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # A small pool: reconnecting (and re-running the pragmas) per request costs more
-        # than the query; the pool is per process, so forked workers open their own.
-        engine = create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=False,
-                               connect_args={"timeout": 30, "check_same_thread": False})
+class FieldEventId(Base):
+    """The phone's `event_id` of a stored field event: a repeat of the same id is refused (409)."""
 
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    __tablename__ = "field_event_ids"
+    plan_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_row: Mapped[int] = mapped_column(Integer)
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+class VersionControl(Base):
+    """What a plan version is beyond a plain solve: a stop request, a re-plan and its changes."""
+
+    __tablename__ = "plan_version_controls"
+    plan_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stop_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    replan_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    changes_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision; safe when many processes start at once."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import text
+class ComparisonRow(Base):
+    """A what-if comparison: its request, status, and the result document and report once done."""
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    if engine.dialect.name == "sqlite":
-        db_path = engine.url.database or ""
-        lock = Path(db_path + ".migrate.lock") if db_path else None
-        guard = _file_lock(lock) if lock else contextlib.nullcontext()
-        with guard, engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-        return
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(724018)"))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    __tablename__ = "comparisons"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    request_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    time_limit_s: Mapped[float] = mapped_column(Float)
+    seed: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -8,8 +8,9 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from routeplan.domain.outcome import OutcomeStatus
+from routeplan_api.persistence.tables import JobStatus
 
-Status = Literal["queued", "solving", "done", "failed"]
+Status = JobStatus
 
 VISIT_EXAMPLE: dict[str, Any] = {
     "visit_id": "V00001", "borrower_id": "B-0001", "lat": 34.7466, "lon": 113.6472,
