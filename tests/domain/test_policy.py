@@ -67,3 +67,25 @@ def test_overrides_accept_dotted_keys_and_validate() -> None:
     assert (p.company_end, p.max_visits_per_team) == (21 * 3600, 8)
     with pytest.raises(InvalidInput, match=r"window\.company_end"):
         Policy().with_overrides({"window.company_end": "23:00"})
+
+
+def test_audit_section_defaults_and_toml_round_trip(tmp_path: Path) -> None:
+    """[audit]: 300 m and 730 days by default, documented in the profile, read back."""
+    p = Policy()
+    assert (p.audit_max_distance_m, p.audit_retention_days) == (300, 730)
+    text = p.to_toml()
+    assert "[audit]\n" in text and "max_distance_m = 300" in text
+    path = tmp_path / "audit.toml"
+    path.write_text("[audit]\nmax_distance_m = 500\nretention_days = 1095\n", encoding="utf-8")
+    loaded = Policy.from_toml(path)
+    assert (loaded.audit_max_distance_m, loaded.audit_retention_days) == (500, 1095)
+    assert Policy.from_mapping(loaded.to_mapping(), name=loaded.name) == loaded
+
+
+@pytest.mark.parametrize(("key", "value"), [("retention_days", 365), ("retention_days", 729),
+                                            ("max_distance_m", 0), ("max_distance_m", 50_000)])
+def test_audit_keys_out_of_range_are_rejected(key: str, value: int) -> None:
+    """Records are kept at least two years (COMPLIANCE rule 10); a distance must mean something."""
+    with pytest.raises(InvalidInput) as err:
+        Policy.from_mapping({"audit": {key: value}})
+    assert f"audit.{key}" in str(err.value)

@@ -12,6 +12,9 @@ from routeplan.domain.clock import LEGAL_WINDOW, TimeWindow, format_hhmm, parse_
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.team import LEGAL_MIN_TEAM_SIZE, Mode
 
+#: COMPLIANCE rule 10: field records (and so audit findings) are kept at least two years.
+MIN_RETENTION_DAYS = 730
+
 
 @dataclass(frozen=True, slots=True)
 class _Key:
@@ -62,6 +65,13 @@ KEYS: tuple[_Key, ...] = (
          "plan's kpis.warnings) or 'refuse' to plan.", "str"),
     _Key("travel", "max_snap_m", "max_snap_m",
          "A point farther than this from any road is unassigned as invalid_location."),
+    # [audit]: the compliance audit of what happened at the door (rules/audit.py).
+    _Key("audit", "max_distance_m", "audit_max_distance_m",
+         "Metres a field report may lie from the visit's point, beyond the phone's reported "
+         "accuracy, before it is a far_from_visit finding (a third party's door?)."),
+    _Key("audit", "retention_days", "audit_retention_days",
+         "Days field reports and audit findings are kept: at least 730 (2 years, COMPLIANCE "
+         "rule 10), at most 3650."),
 )
 
 
@@ -92,6 +102,8 @@ class Policy:
     walk_kmh: float = 4.5
     on_road_failure: str = "fallback"
     max_snap_m: int = 500
+    audit_max_distance_m: int = 300
+    audit_retention_days: int = 730
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -153,6 +165,21 @@ class Policy:
                                 ("walk_kmh", self.walk_kmh, 8.0)):
             if not 0.5 <= value <= top:
                 bad(f"travel.{key}", f"{value} is not between 0.5 and {top:g} km/h")
+        out += self._audit_problems()
+        return out
+
+    def _audit_problems(self) -> list[InputProblem]:
+        """The [audit] section: a distance that means something, retention of 2 to 10 years."""
+        out: list[InputProblem] = []
+        if not 10 <= self.audit_max_distance_m <= 10_000:
+            out.append(InputProblem("policy.audit.max_distance_m",
+                                    f"{self.audit_max_distance_m} is not between 10 and 10000 "
+                                    "metres"))
+        if not MIN_RETENTION_DAYS <= self.audit_retention_days <= 3650:
+            out.append(InputProblem("policy.audit.retention_days",
+                                    f"{self.audit_retention_days} is not between "
+                                    f"{MIN_RETENTION_DAYS} (2 years, COMPLIANCE rule 10) and "
+                                    "3650"))
         return out
 
     @property
