@@ -3,9 +3,13 @@
 Positions: a JSON object `{"T001": {"lat": 34.75, "lon": 113.62, "crs": "gcj02"}}`, a JSON
 array of `{"team_id", "lat", "lon", "crs"}`, or a CSV with the header `team_id,lat,lon[,crs]`.
 `crs` defaults to `wgs84`; phones on AMap report GCJ-02, which is converted here.
-Outcomes: a JSON array (or `{"outcomes": [...]}`) of `{"visit_id", "team_id", "status", "at",
-"note"}` with `status` one of arrived, done, not_at_home, refused, rescheduled and `at` an ISO
-8601 moment with its offset. Every problem is reported with its location, as input errors.
+Outcomes: a JSON array (or `{"outcomes": [...]}` / `{"events": [...]}`) of `{"visit_id",
+"team_id", "status", "at", "note"}` with `status` one of arrived, done, not_at_home, refused,
+rescheduled and `at` an ISO 8601 moment with its offset. For the audit an outcome may also
+carry `position` `{"lat", "lon", "accuracy_m", "crs"}` (what the phone's browser reported;
+`crs` defaults to `wgs84`, GCJ-02 and BD-09 are converted here), `members_present` (an array of
+collector ids) and `received_at` (when the service stored it, ISO 8601 with its offset).
+Every problem is reported with its location, as input errors.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from typing import Any
 
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.geo import LonLat, check_lonlat
-from routeplan.domain.outcome import Outcome, OutcomeStatus
-from routeplan.geo.crs import to_wgs84
+from routeplan.domain.outcome import Outcome, OutcomeStatus, ReportedPosition
+from routeplan.geo.crs import Crs, to_wgs84
 
 
 def read_positions(path: str | Path) -> dict[str, LonLat]:
@@ -75,9 +79,9 @@ def read_outcomes(path: str | Path) -> tuple[Outcome, ...]:
 
 
 def outcomes_from_records(records: object, *, source: str = "outcomes") -> tuple[Outcome, ...]:
-    """Outcomes from parsed JSON: an array, or an object with an `outcomes` array."""
+    """Outcomes from parsed JSON: an array, or an object with an `outcomes` or `events` array."""
     if isinstance(records, Mapping):
-        records = records.get("outcomes")
+        records = records.get("outcomes", records.get("events"))
     if not isinstance(records, list):
         raise InvalidInput(f"{source}: expected an array of outcomes")
     out: list[Outcome] = []
@@ -93,17 +97,56 @@ def outcomes_from_records(records: object, *, source: str = "outcomes") -> tuple
                 status = OutcomeStatus(status_text)
             except ValueError:
                 raise InvalidInput(f"status {status_text!r} is not one of {allowed}") from None
-            try:
-                at = datetime.fromisoformat(str(rec.get("at", "")))
-            except ValueError:
-                raise InvalidInput(f"at {rec.get('at')!r} is not an ISO 8601 moment") from None
-            out.append(Outcome(_required(rec, "visit_id"), _required(rec, "team_id"), status,
-                               at, str(rec.get("note") or "")))
+            out.append(Outcome(
+                _required(rec, "visit_id"), _required(rec, "team_id"), status,
+                _moment(rec, "at"), str(rec.get("note") or ""),
+                position=_position(rec.get("position")),
+                members_present=_members(rec.get("members_present")),
+                received_at=_moment(rec, "received_at") if rec.get("received_at") else None))
         except InvalidInput as exc:
             problems.append(InputProblem(where, str(exc)))
     if problems:
         raise InvalidInput.many(problems)
     return tuple(out)
+
+
+def _moment(rec: Mapping[str, Any], key: str) -> datetime:
+    value = rec.get(key)
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{key} {value!r} is not an ISO 8601 moment") from None
+
+
+def _position(value: object) -> ReportedPosition | None:
+    """The phone's position, converted to WGS-84; None when the report carries none."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidInput("position: expected an object with lat, lon and accuracy_m")
+    try:
+        lon, lat = _number(value, "lon"), _number(value, "lat")
+        accuracy = _number(value, "accuracy_m")
+    except InvalidInput as exc:
+        raise InvalidInput(f"position.{exc}") from None
+    check_lonlat((lon, lat), "position")
+    crs = Crs.parse(str(value.get("crs") or "wgs84"), "position.crs")
+    wlon, wlat = to_wgs84(lon, lat, crs)
+    return ReportedPosition(wlon, wlat, accuracy)
+
+
+def _members(value: object) -> tuple[str, ...] | None:
+    """The collector ids at the door; None when the report does not say."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidInput("members_present: expected an array of collector ids")
+    for n, m in enumerate(value):
+        if not isinstance(m, str):
+            raise InvalidInput(f"members_present/{n}: expected a collector id as a string")
+    return tuple(m.strip() for m in value)
 
 
 def _required(rec: Mapping[str, Any], key: str) -> str:
