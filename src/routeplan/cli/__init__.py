@@ -1,4 +1,4 @@
-"""The `routeplan` command line: plan a day, run the demo, re-check a plan, manage policies."""
+"""The `routeplan` command line: plan and re-check days, audit field reports, manage policies."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from routeplan.domain.problem import Problem
     from routeplan.domain.team import Team
     from routeplan.domain.visit import Visit
+    from routeplan.rules.audit import AuditResult
     from routeplan.solver.solve import Progress as SolveProgress
     from routeplan.travel.matrix import TravelMatrix
 
@@ -114,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`compare` (what-if under several policies or rosters) and `replan` (rest of the day)."""
+    """`compare` (what-if), `replan` (rest of the day), `audit` (field reports vs the rules)."""
     cmp = sub.add_parser("compare", help="solve one day under several policies or rosters")
     cmp.add_argument("--visits", type=Path, required=True, help="visits .csv or .xlsx")
     cmp.add_argument("--teams", type=Path, required=True, action="append",
@@ -149,6 +150,20 @@ def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.Argument
     rp.add_argument("--out", type=Path, required=True, help="folder for plan.json, changes.json")
     rp.add_argument("--quiet", action="store_true")
     rp.set_defaults(handler=_cmd_replan)
+
+    au = sub.add_parser("audit", help="check field reports against the rules (exit 1: findings)")
+    au.add_argument("--plan", type=Path, required=True,
+                    help="the plan's folder (its plan.json) or the plan.json itself")
+    au.add_argument("--events", type=Path, required=True,
+                    help="field reports (.json) with positions and members present")
+    au.add_argument("--visits", type=Path,
+                    help="the day's visits file: its out-of-hours consent windows (without "
+                         "it, every report outside 08:00-22:00 is a finding)")
+    au.add_argument("--policy", type=Path, help="policy TOML (default: the plan's)")
+    au.add_argument("--out", type=Path, help="write the findings and summary as JSON")
+    au.add_argument("--xlsx", type=Path, help="write the findings as an Excel sheet")
+    au.add_argument("--quiet", action="store_true", help="no table")
+    au.set_defaults(handler=_cmd_audit)
 
 
 def _register_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -514,6 +529,81 @@ def _cmd_replan(args: argparse.Namespace) -> int:
         print(f"wrote {len(written) - len(shown)} more files (field pages, route sheets, assets)"
               f" in {args.out}")
     return EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """Exit 0 when the reports show no finding, 1 when they do; unreadable input exits 2."""
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.audit_exports import audit_to_dict, findings_to_xlsx
+    from routeplan.io.field_reports import read_outcomes
+    from routeplan.io.plan_json import PLAN_FILE, read_plan
+    from routeplan.io.readers import read_visits
+    from routeplan.rules.audit import audit_plan, consent_windows
+
+    plan_path = args.plan / PLAN_FILE if args.plan.is_dir() else args.plan
+    problems: list[InvalidInput] = []
+    plan = reports = consent = policy = None
+    try:
+        plan = read_plan(plan_path)
+    except InvalidInput as exc:
+        problems.append(exc)
+    try:
+        reports = read_outcomes(args.events)
+    except InvalidInput as exc:
+        problems.append(exc)
+    try:
+        consent = consent_windows(read_visits(args.visits)) if args.visits else None
+    except InvalidInput as exc:
+        problems.append(exc)
+    try:
+        policy = _load_policy(args.policy) if args.policy is not None else None
+    except InvalidInput as exc:
+        problems.append(exc)
+    if problems or plan is None or reports is None:
+        raise InvalidInput.many(p for e in problems for p in e.problems)
+    plan_id = plan.meta.get("plan_id") or plan_path.resolve().parent.name
+    result = audit_plan(plan, reports, policy, consent=consent, plan_id=plan_id)
+    if not args.quiet:
+        _print_audit(plan, result)
+    written = []
+    if args.out is not None:
+        text = json.dumps(audit_to_dict(result), ensure_ascii=False, indent=2) + "\n"
+        written.append(write_atomic(args.out, text))
+    if args.xlsx is not None:
+        written.append(write_atomic(args.xlsx, findings_to_xlsx(result.findings)))
+    if not args.quiet:
+        for path in written:
+            print(f"wrote {path}")
+    return EXIT_VIOLATIONS if result.findings else EXIT_OK
+
+
+def _print_audit(plan: Plan, result: AuditResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from routeplan.domain.clock import SHANGHAI
+
+    console = Console()
+    s = result.summary
+    if result.findings:
+        table = Table(title=f"audit of the plan for {plan.day}")
+        for col in ("code", "team", "visit", "time", "detail"):
+            table.add_column(col)
+        for f in result.findings:
+            local = f.at.astimezone(SHANGHAI)
+            when = local.strftime("%H:%M" if local.date() == plan.day else "%Y-%m-%d %H:%M")
+            # Text, not str: ids are input and must never be read as rich markup
+            table.add_row(*(Text(v) for v in (f.code.value, f.team_id, f.visit_id, when,
+                                                f.detail_en)))
+        console.print(table)
+    counts = ", ".join(f"{code} {n}" for code, n in s.findings_by_code.items() if n)
+    console.print(f"{len(result.findings)} finding(s) in {s.reports} report(s) of "
+                  f"{s.visits_reported} visit(s)" + (f": {counts}" if counts else ""),
+                  markup=False, highlight=False)
+    if not s.consent_checked:
+        print("note: no --visits given, so out-of-hours consent was not checked / 未核对借款人"
+              "非工作时间同意", file=sys.stderr)
 
 
 def _cmd_policy_init(args: argparse.Namespace) -> int:
