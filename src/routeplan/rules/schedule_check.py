@@ -277,6 +277,7 @@ class _ScheduleChecker:
         self.closed = {d: closed_day(d, policy) for d in horizon.dates}
         self._open: dict[str, list[date]] = {}
         self._days: dict[date, _Day] = {}
+        self._alone: dict[tuple[date, str, str | None, Reason], list[str] | None] = {}
 
     def bad(self, line: str) -> None:
         self.out.append(line)
@@ -562,6 +563,13 @@ class _ScheduleChecker:
         The day's teams (or only `team_id`) are kept. Empty when the reason is plausible for
         the case that day; None when the day's problem could not be rebuilt.
         """
+        key = (day, vid, team_id, reason)
+        if key not in self._alone:
+            self._alone[key] = self._alone_check(day, vid, team_id, reason)
+        return self._alone[key]
+
+    def _alone_check(self, day: date, vid: str, team_id: str | None, reason: Reason
+                     ) -> list[str] | None:
         built = self.day(day)
         if built.problem is None or vid not in built.index:
             return None
