@@ -148,8 +148,7 @@ def test_weekly_cap_within_the_horizon() -> None:
     """Three visits to one borrower inside seven days exceed a cap of 2 even with no history."""
     policy = Policy(min_days_between_visits=1)
     w = world(*(case(v, i, borrower_id="B") for i, v in enumerate("abc")), policy=policy)
-    found = w.check(w.schedule({MON: {"t1": ["a"]}, WED: {"t1": ["b"]}, FRI: {"t1": ["c"]}},
-                               ))
+    found = w.check(w.schedule({MON: {"t1": ["a"]}, WED: {"t1": ["b"]}, FRI: {"t1": ["c"]}}))
     assert found == [
         "borrower B: rule 7 (weekly cap): 3 visits in the 7 days 2026-11-02..2026-11-08 (visit a "
         "on 2026-11-02, visit b on 2026-11-04, visit c on 2026-11-06), more than 2 (policy "
@@ -320,10 +319,14 @@ def test_day_outside_the_horizon() -> None:
          "2026-11-09: schedule: the day lies outside the horizon 2026-11-02..2026-11-08")
 
 
-def test_input_listing_a_case_twice_is_named() -> None:
-    """A case id twice in the input is reported, and the rest still checked."""
+def test_input_listing_a_case_or_a_team_twice_is_named() -> None:
+    """A case or team id twice in the input is reported, and the rest still checked."""
     w = world(case("a", 0), case("a", 0, priority=20))
     assert w.check(w.schedule({MON: {"t1": ["a"]}})) == ["visit a: input: the case is listed twice"]
+    w = world(case("a", 0))
+    s = w.schedule({MON: {"t1": ["a"]}})
+    w.teams.append(team("t1", members=("t1-c", "t1-d")))
+    assert w.check(s) == ["team t1: input: the team is listed twice"]
 
 
 # -- unscheduled reasons ---------------------------------------------------------------------
@@ -353,8 +356,7 @@ def test_unscheduled_reason_codes() -> None:
 
 
 def test_day_reasons_are_judged_by_the_day_checker() -> None:
-    """A workplace case without consent may stay out as such; a near home case may not claim
-    unreachable or workplace_without_consent: a team could serve it alone."""
+    """A workplace case may stay out as such; a near home case may not claim unreachable."""
     w = world(case("w", 0, place=Place.WORKPLACE), case("h", 1))
     assert w.check(w.schedule({MON: {"t1": ["h"]}}, {"w": "workplace_without_consent"})) == []
     found = w.check(w.schedule({}, {"w": "workplace_without_consent", "h": "unreachable"}))

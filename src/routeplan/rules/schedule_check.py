@@ -256,20 +256,25 @@ class _ScheduleChecker:
             self.cases[v.visit_id] = v
         self.teams: dict[str, Team] = {}
         for t in teams:
-            self.teams.setdefault(t.team_id, t)
+            if t.team_id in self.teams:
+                self.bad(f"team {t.team_id}: input: the team is listed twice")
+                continue
+            self.teams[t.team_id] = t
         self.case_days = {vid: case_days.get(vid, CaseDays()) for vid in self.cases}
         self.team_days = {tid: team_days.get(tid, TeamDays()) for tid in self.teams}
         self.dates = sorted(schedule.days)
         # where each case is routed: (day, team)
-        self.routed: dict[str, list[tuple[date, str]]] = defaultdict(list)
+        routed: dict[str, list[tuple[date, str]]] = defaultdict(list)
         for day in self.dates:
             for route in schedule.days[day].routes:
                 for stop in route.stops:
                     if stop.visit_id in self.cases:
-                        self.routed[stop.visit_id].append((day, route.team_id))
-        self.unscheduled: dict[str, list[Unscheduled]] = defaultdict(list)
+                        routed[stop.visit_id].append((day, route.team_id))
+        self.routed = dict(routed)
+        unscheduled: dict[str, list[Unscheduled]] = defaultdict(list)
         for u in schedule.unscheduled:
-            self.unscheduled[u.visit_id].append(u)
+            unscheduled[u.visit_id].append(u)
+        self.unscheduled = dict(unscheduled)
         self.by_borrower: dict[str, list[Visit]] = defaultdict(list)
         for v in self.cases.values():
             self.by_borrower[v.borrower_id].append(v)
