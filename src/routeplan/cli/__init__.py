@@ -96,11 +96,20 @@ def _parser() -> argparse.ArgumentParser:
     sy.add_argument("--out", type=Path, required=True)
     sy.set_defaults(handler=_cmd_synth)
 
-    c = sub.add_parser("check", help="re-run the compliance checker on a written plan")
+    c = sub.add_parser("check", help="re-run the compliance checker on a written plan or "
+                                     "weekly schedule")
     c.add_argument("--visits", type=Path, required=True)
     c.add_argument("--teams", type=Path, required=True)
-    c.add_argument("--plan", type=Path, required=True, help="plan.json written by 'plan'")
-    c.add_argument("--policy", type=Path, help="policy TOML (default: the one in plan.json)")
+    what = c.add_mutually_exclusive_group(required=True)
+    what.add_argument("--plan", type=Path, help="plan.json written by 'plan'")
+    what.add_argument("--schedule", type=Path, help="schedule.json written by 'week'")
+    c.add_argument("--policy", type=Path,
+                   help="policy TOML (default: the one in plan.json, or in the first day plan)")
+    c.add_argument("--days", type=_positive_int,
+                   help="with --schedule: days in the horizon (default: to the last day listed)")
+    c.add_argument("--roads", type=Path,
+                   help="with --schedule: the road graphs the schedule was planned with "
+                        "(default: $ROUTEPLAN_ROADS; $ROUTEPLAN_OSRM_URL)")
     c.set_defaults(handler=_cmd_check)
 
     pol = sub.add_parser("policy", help="policy profiles")
@@ -378,6 +387,8 @@ def _print_summary(plan: Plan) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    if args.schedule is not None:
+        return _cmd_check_schedule(args)
     from routeplan.domain.policy import Policy
     from routeplan.io.plan_json import plan_from_dict
     from routeplan.io.readers import read_teams, read_visits
@@ -400,6 +411,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(violations)} violation(s)", file=sys.stderr)
         return EXIT_VIOLATIONS
     print(f"plan for {plan.day} is compliant: {len(plan.visit_ids())} visits accounted for")
+    return EXIT_OK
+
+
+def _cmd_check_schedule(args: argparse.Namespace) -> int:
+    from routeplan.workflows.schedule_check import check_schedule_files
+
+    policy = _load_policy(args.policy) if args.policy else None
+    travel = _travel(policy or _load_policy(None), args.roads)
+    violations = check_schedule_files(args.visits, args.teams, args.schedule, policy,
+                                      days=args.days, travel=travel)
+    for v in violations:
+        print(v)
+    if violations:
+        print(f"{len(violations)} violation(s)", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    print(f"schedule {args.schedule} is compliant")
     return EXIT_OK
 
 

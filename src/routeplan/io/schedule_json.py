@@ -1,0 +1,181 @@
+"""Read a weekly schedule written by `routeplan week`: schedule.json and each day's plan.json.
+
+The contract (issue 15): `{"start": "2026-10-05", "days": [{"date": "2026-10-08", "plan":
+"2026-10-08/plan.json", "kpis": {...}}], "unscheduled": [{"visit_id", "reason", "detail",
+"detail_en"}], "kpis": {...}}`. A day's `plan` is a path relative to the schedule's folder and
+must stay inside it; a day listed without a plan (a skipped holiday) has no routes. Every
+problem is reported at once, located by file and JSON pointer; KPIs are not read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.plan import Plan
+from routeplan.io.plan_json import plan_from_dict
+from routeplan.rules.schedule_check import Schedule, Unscheduled
+
+SCHEDULE_FILE = "schedule.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleDocument:
+    """A schedule as read: its start, every day it lists, and the schedule itself."""
+
+    start: date
+    listed: tuple[date, ...]
+    schedule: Schedule
+
+    @property
+    def last_day(self) -> date:
+        """The last day the document lists (the start when it lists none)."""
+        return max((self.start, *self.listed))
+
+
+def read_schedule(path: str | Path) -> ScheduleDocument:
+    """The schedule in `path` and the day plans it names; raise InvalidInput naming each problem."""
+    p = Path(path)
+    data = _load_json(p, p.name)
+    return schedule_from_dict(data, folder=p.parent, source=p.name)
+
+
+def schedule_from_dict(data: object, *, folder: Path, source: str = SCHEDULE_FILE
+                       ) -> ScheduleDocument:
+    """A schedule document, reading each day's plan from `folder`."""
+    problems: list[InputProblem] = []
+
+    def bad(pointer: str, message: str) -> None:
+        problems.append(InputProblem(f"{source}#{pointer}", message))
+
+    if not isinstance(data, dict):
+        raise InvalidInput.many([InputProblem(f"{source}#/", f"expected an object, got "
+                                              f"{_kind(data)}")])
+    start = _date(data.get("start"), "/start", bad)
+    listed: list[date] = []
+    plans: dict[date, Plan] = {}
+    where: dict[date, str] = {}
+    for i, item in enumerate(_array(data, "days", bad)):
+        at = f"/days/{i}"
+        if not isinstance(item, dict):
+            bad(at, f"expected an object, got {_kind(item)}")
+            continue
+        day = _date(item.get("date"), f"{at}/date", bad)
+        if day is None:
+            continue
+        if day in where:
+            bad(f"{at}/date", f"{day} is listed twice (also at {where[day]})")
+            continue
+        where[day] = at
+        listed.append(day)
+        ref = item.get("plan")
+        if ref is None:
+            continue
+        if not isinstance(ref, str) or not ref.strip():
+            bad(f"{at}/plan", f"expected a relative path, got {_kind(ref)}")
+            continue
+        plan = _day_plan(folder, ref, f"{at}/plan", bad, problems)
+        if plan is not None:
+            plans[day] = plan
+    unscheduled = []
+    for i, item in enumerate(_array(data, "unscheduled", bad)):
+        u = _unscheduled(item, f"/unscheduled/{i}", bad)
+        if u is not None:
+            unscheduled.append(u)
+    if problems or start is None:
+        raise InvalidInput.many(problems)
+    return ScheduleDocument(start, tuple(listed), Schedule(plans, tuple(unscheduled)))
+
+
+# -- parts ----------------------------------------------------------------------------------
+
+
+#: Records one problem: (JSON pointer, message).
+type _Bad = Callable[[str, str], None]
+
+
+def _load_json(path: Path, name: str) -> object:
+    try:
+        return json.loads(path.read_bytes().decode("utf-8-sig"))
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path}: is a folder, not a JSON file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name}: the file is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+
+
+def _day_plan(folder: Path, ref: str, at: str, bad: _Bad,
+              problems: list[InputProblem]) -> Plan | None:
+    """The plan at `ref` under `folder`; a path leaving the folder is refused."""
+    base = folder.resolve()
+    target = (base / ref).resolve()
+    if Path(ref).is_absolute() or not target.is_relative_to(base):
+        bad(at, f"{ref!r} is not a path inside the schedule's folder")
+        return None
+    name = target.relative_to(base).as_posix()
+    try:
+        return plan_from_dict(_load_json(target, name), source=name)
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _unscheduled(item: object, at: str, bad: _Bad) -> Unscheduled | None:
+    if not isinstance(item, dict):
+        bad(at, f"expected an object, got {_kind(item)}")
+        return None
+    values: dict[str, str] = {}
+    for key, required in (("visit_id", True), ("reason", True), ("detail", False),
+                          ("detail_en", False)):
+        value = item.get(key)
+        if value is None and not required:
+            value = ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            bad(f"{at}/{key}", "required, but missing" if value is None
+                else f"expected a string, got {_kind(value)}")
+            continue
+        values[key] = value
+    if len(values) < 4:
+        return None
+    return Unscheduled(values["visit_id"], values["reason"], values["detail"],
+                       values["detail_en"])
+
+
+def _array(obj: Mapping[str, Any], key: str, bad: _Bad) -> list[Any]:
+    value = obj.get(key, [])
+    if not isinstance(value, list):
+        bad(f"/{key}", f"expected an array, got {_kind(value)}")
+        return []
+    return value
+
+
+def _date(value: object, at: str, bad: _Bad) -> date | None:
+    if not isinstance(value, str):
+        bad(at, "required, but missing" if value is None
+            else f"expected a date as YYYY-MM-DD, got {_kind(value)}")
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        bad(at, f"{value!r} is not a date as YYYY-MM-DD")
+        return None
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, bool | int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "an object"
+    return "an array" if isinstance(value, list) else type(value).__name__
