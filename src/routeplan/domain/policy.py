@@ -12,6 +12,11 @@ from routeplan.domain.clock import LEGAL_WINDOW, TimeWindow, format_hhmm, parse_
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.team import LEGAL_MIN_TEAM_SIZE, Mode
 
+#: The most visits (rows of a visits file, JSON records) a profile may allow in one day's input.
+MAX_ROWS_CEILING = 100_000
+#: The most teams a profile may allow in one day's input.
+MAX_TEAMS_CEILING = 5_000
+
 
 @dataclass(frozen=True, slots=True)
 class _Key:
@@ -62,6 +67,11 @@ KEYS: tuple[_Key, ...] = (
          "plan's kpis.warnings) or 'refuse' to plan.", "str"),
     _Key("travel", "max_snap_m", "max_snap_m",
          "A point farther than this from any road is unassigned as invalid_location."),
+    _Key("limits", "max_rows", "max_rows",
+         "Most visits in one day's input (rows of a visits file, records of a request); a "
+         f"larger file is refused before it is read whole (at most {MAX_ROWS_CEILING})."),
+    _Key("limits", "max_teams", "max_teams",
+         f"Most teams in one day's input (rows of a teams file; at most {MAX_TEAMS_CEILING})."),
 )
 
 
@@ -92,6 +102,8 @@ class Policy:
     walk_kmh: float = 4.5
     on_road_failure: str = "fallback"
     max_snap_m: int = 500
+    max_rows: int = 20_000
+    max_teams: int = 500
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -153,6 +165,10 @@ class Policy:
                                 ("walk_kmh", self.walk_kmh, 8.0)):
             if not 0.5 <= value <= top:
                 bad(f"travel.{key}", f"{value} is not between 0.5 and {top:g} km/h")
+        if not 1 <= self.max_rows <= MAX_ROWS_CEILING:
+            bad("limits.max_rows", f"{self.max_rows} is not between 1 and {MAX_ROWS_CEILING}")
+        if not 1 <= self.max_teams <= MAX_TEAMS_CEILING:
+            bad("limits.max_teams", f"{self.max_teams} is not between 1 and {MAX_TEAMS_CEILING}")
         return out
 
     @property
