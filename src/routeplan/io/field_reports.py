@@ -51,7 +51,8 @@ def _csv_rows(p: Path, text: str, max_rows: int) -> list[dict[str | Any, str | A
         reason = (f"a cell of more than {cap:,} characters; a cell may hold at most "
                   f"{MAX_CELL_CHARS:,}" if "field limit" in str(exc) else
                   f"not readable as CSV ({exc})")
-        raise InvalidInput.many([InputProblem(f"{p.name}:{reader.line_num}", reason)]) from None
+        where = f"{p.name}:{reader.reader.line_num}"  # DictReader's own count lags a row
+        raise InvalidInput.many([InputProblem(where, reason)]) from None
     return rows
 
 

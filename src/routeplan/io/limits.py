@@ -314,16 +314,16 @@ def _part_problems(infos: list[zipfile.ZipInfo], strings: set[str], name: str,
         else:
             limit, what = MAX_WORKBOOK_BYTES, "a part"
         if info.file_size > limit:
-            extra = (f" (with limits.max_rows = {max_rows:,})" if what == "a sheet" else "")
+            extra = f" when limits.max_rows is {max_rows:,}" if what == "a sheet" else ""
             problems.append(InputProblem(
-                where, f"inflates to {_mib(info.file_size)}; {what} may be at most "
+                where, f"inflates to {_mib(info.file_size)}; {what} may inflate to at most "
                 f"{_mib(limit)}{extra}"))
         elif info.file_size > _RATIO_FROM and info.file_size > MAX_RATIO * info.compress_size:
             ratio = info.file_size / max(info.compress_size, 1)
             problems.append(InputProblem(
                 where, f"inflates {ratio:,.0f} times ({info.compress_size:,} to "
                 f"{info.file_size:,} bytes); a part may inflate at most {MAX_RATIO} times"))
-    if total > MAX_WORKBOOK_BYTES:
+    if total > MAX_WORKBOOK_BYTES and not problems:
         problems.append(InputProblem(name, f"the parts inflate to {_mib(total)} together; a "
                                      f"workbook may hold at most {_mib(MAX_WORKBOOK_BYTES)}"))
     return problems

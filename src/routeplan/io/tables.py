@@ -17,7 +17,7 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -260,61 +260,75 @@ def _long_field(fragment: str, delimiter: str, cap: int) -> int | None:
 def _read_xlsx(path: Path, columns: tuple[Column, ...], sheet: str | None,
                limit: RowLimit) -> Table:
     from openpyxl import load_workbook
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     limits.check_xlsx(path, path.name, limit.rows)
+    with path.open("rb") as handle:  # ours: closed even when openpyxl fails half-way
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except MemoryError:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds on a hostile file: report all
+            raise refuse(path.name, f"not a readable .xlsx workbook ({_reason(exc)})") from None
+        try:
+            return _read_sheet(book, path.name, columns, sheet, limit)
+        finally:
+            book.close()
+
+
+def _read_sheet(book: Any, name: str, columns: tuple[Column, ...], sheet: str | None,
+                limit: RowLimit) -> Table:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    if sheet is None:
+        if not book.worksheets:
+            raise refuse(name, f"the workbook has no worksheet; expected a sheet with a "
+                         f"header row ({_required(columns)})")
+        ws = book.worksheets[0]
+    elif sheet in book.sheetnames:
+        ws = book[sheet]
+    else:
+        names = ", ".join(repr(n) for n in book.sheetnames)
+        raise refuse(name, f"no sheet named {sheet!r}; the sheets are {names}")
+    source = f"{name}[{ws.title}]"
+    if not isinstance(ws, ReadOnlyWorksheet):
+        raise refuse(source, "a chart sheet, not a sheet of rows")
+    ws.reset_dimensions()  # the stated size may be a lie: read the rows that are there
+    records = _xlsx_records(ws)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except MemoryError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds on a hostile file: report them all
-        raise refuse(path.name, f"not a readable .xlsx workbook ({_reason(exc)})"
-                           ) from None
-    try:
-        if sheet is None:
-            if not book.worksheets:
-                raise refuse(path.name, f"the workbook has no worksheet; expected a "
-                                   f"sheet with a header row ({_required(columns)})")
-            ws = book.worksheets[0]
-        elif sheet in book.sheetnames:
-            ws = book[sheet]
-        else:
-            names = ", ".join(repr(n) for n in book.sheetnames)
-            raise refuse(path.name, f"no sheet named {sheet!r}; the sheets are {names}")
-        source = f"{path.name}[{ws.title}]"
-        if not isinstance(ws, ReadOnlyWorksheet):
-            raise refuse(source, "a chart sheet, not a sheet of rows")
-        ws.reset_dimensions()  # the stated size may be a lie: read the rows that are there
-        table = _tabulate(source, _xlsx_records(ws), columns, limit,
-                          empty="the sheet is empty")
+        return _tabulate(source, records, columns, limit, empty="the sheet is empty")
     finally:
-        book.close()
-    return table
+        records.close()  # closes openpyxl's reader of the sheet at once
 
 
-def _xlsx_records(ws: Any) -> Iterator[Sequence[Cell]]:
+def _xlsx_records(ws: Any) -> Generator[Sequence[Cell]]:
     """A sheet's rows as cells, streamed; a read failure is a _RowError at its row."""
     number = 0
     rows = ws.iter_rows(values_only=True)
-    while True:
-        try:
-            values = next(rows)
-        except StopIteration:
-            return
-        except MemoryError:
-            raise
-        except Exception as exc:  # a broken row (bad cell reference, bad number, ...)
-            raise _RowError(number + 1, None, f"cannot be read ({_reason(exc)})") from None
-        number += 1
-        if len(values) > MAX_COLUMNS and _filled(values[MAX_COLUMNS:]):
-            raise _RowError(number, MAX_COLUMNS,
-                            f"a cell beyond column {MAX_COLUMNS:,}; at most {MAX_COLUMNS:,} "
-                            "columns are read")
-        yield [_excel_cell(v) for v in values[:MAX_COLUMNS]]
+    try:
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except MemoryError:
+                raise
+            except Exception as exc:  # a broken row (bad cell reference, bad number, ...)
+                raise _RowError(number + 1, None, f"cannot be read ({_reason(exc)})") from None
+            number += 1
+            if len(values) > MAX_COLUMNS and _filled(values[MAX_COLUMNS:]):
+                raise _RowError(number, MAX_COLUMNS,
+                                f"a cell beyond column {MAX_COLUMNS:,}; at most "
+                                f"{MAX_COLUMNS:,} columns are read")
+            yield [_excel_cell(v) for v in values[:MAX_COLUMNS]]
+    finally:
+        rows.close()
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
+def _reason(exc: BaseException) -> str:
+    """What went wrong inside openpyxl: the first cause (e.g. defusedxml's), in one line."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    text = " ".join(str(exc).split())
     return type(exc).__name__ + (f": {text[:200]}" if text else "")
 
 
