@@ -279,3 +279,26 @@ def test_a_folder_named_like_a_file(tmp_path: Path, name: str) -> None:
     (tmp_path / name).mkdir()
     assert problems_of(lambda: read_visits(tmp_path / name)) == [f"{tmp_path / name}: no such "
                                                                  "file"]
+
+
+def test_the_readme_states_every_limit() -> None:
+    """The Limits table carries the numbers the code enforces."""
+    from routeplan.domain.policy import MAX_ROWS_CEILING, MAX_TEAMS_CEILING, Policy
+    from routeplan.io import limits as lim
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Limits", 1)[1].split("\n## ", 1)[0]
+    mib = 1024 * 1024
+    for fact in (f"{Policy().max_rows:,} (a profile may set 1 to {MAX_ROWS_CEILING:,})",
+                 f"{Policy().max_teams} (1 to {MAX_TEAMS_CEILING:,})",
+                 f"{lim.MAX_FILE_BYTES // mib} MiB", f"{lim.MAX_CELL_CHARS:,} characters",
+                 f"an id (visit, borrower, team, collector, skill, `pin_team`) {lim.MAX_ID_CHARS}",
+                 f"{lim.MAX_LIST_ITEMS} items", f"{lim.MAX_COLUMNS:,}",
+                 f"{lim.MAX_JSON_DEPTH} levels", f"{lim.MAX_SHEET_ROWS:,}",
+                 f"{lim.MAX_ZIP_ENTRIES:,} parts", f"{lim.MAX_WORKBOOK_BYTES // mib} MiB together",
+                 f"{lim.SHEET_BASE_BYTES // mib} MiB + {lim.SHEET_BYTES_PER_ROW // 1024} KiB per",
+                 f"({lim.max_sheet_bytes(Policy().max_rows) // mib} MiB by default)",
+                 f"{lim.MAX_SHARED_STRINGS_BYTES // mib} MiB and {lim.MAX_SHARED_STRINGS:,} "
+                 "strings", f"any other XML part to {lim.MAX_PART_BYTES // mib} MiB",
+                 f"at most {lim.MAX_RATIO} times", f"{lim.MAX_OUTCOMES:,} outcomes"):
+        assert fact in section, fact

@@ -48,8 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except OSError as exc:  # writing the output (reading is checked by the readers)
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or type(exc).__name__}; nothing was written",
-              file=sys.stderr)
+        print(f"error: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

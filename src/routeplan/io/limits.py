@@ -14,6 +14,7 @@ import json
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -232,8 +233,12 @@ def check_xlsx(path: Path, name: str, max_rows: int) -> None:
             for info in infos:
                 if info.filename in strings:
                     _count_shared_strings(archive, info, name)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
-        raise refuse(name, f"not a readable .xlsx workbook ({exc})") from None
+    except InvalidInput:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError,
+            zlib.error, ValueError, OSError) as exc:  # a damaged archive, in any of its ways
+        raise refuse(name, f"not a readable .xlsx workbook ({type(exc).__name__}: "
+                     f"{' '.join(str(exc).split())[:200]})") from None
 
 
 def _central_directory(handle: BinaryIO, size: int, name: str) -> tuple[int, int]:
