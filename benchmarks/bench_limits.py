@@ -9,6 +9,8 @@ and the service (uvicorn in its own process, jobs accepted but not solved) for J
 and multipart CSV/XLSX uploads. The solve side of a large day is measured elsewhere.
 
     .venv/bin/python benchmarks/bench_limits.py [--sizes 1000,5000,10000,20000,20001]
+    .venv/bin/python benchmarks/bench_limits.py --skip-checks --max-rows 100000 \
+        --sizes 30000,60000,100000          # where the body limit binds instead
 """
 
 from __future__ import annotations
@@ -141,9 +143,10 @@ from routeplan.cli import _read_day
 from routeplan.domain.errors import InvalidInput
 from routeplan.domain.policy import Policy
 from routeplan.domain.problem import validate_roster
+policy = Policy(max_rows=int(sys.argv[3]))
 try:
-    v, t = _read_day(Path(sys.argv[1]), Path(sys.argv[2]), Policy())
-    problems = validate_roster(tuple(v), tuple(t), Policy())
+    v, t = _read_day(Path(sys.argv[1]), Path(sys.argv[2]), policy)
+    problems = validate_roster(tuple(v), tuple(t), policy)
     print("accepted" if not problems else "refused: " + str(problems[0])[:80])
 except InvalidInput as exc:
     print("refused: " + str(exc.problems[0])[:80])
@@ -193,8 +196,10 @@ def _outcome(r: httpx.Response) -> str:
         return str(r.status_code)
 
 
-def part2(folder: Path, sizes: list[int]) -> None:
-    print("\n== largest day per entry point: rows vs peak RSS of the reading process ==")
+def part2(folder: Path, sizes: list[int], max_rows: int) -> None:
+    print("\n== largest day per entry point: rows vs peak RSS of the reading process "
+          f"(limits.max_rows = {max_rows:,}) ==")
+    overrides = {"limits": {"max_rows": max_rows}}
     days = {}
     for n in sizes:
         (folder / f"d{n}").mkdir()
@@ -202,8 +207,9 @@ def part2(folder: Path, sizes: list[int]) -> None:
     print(f"{'entry':<26} {'visits':>7} {'input':>9} {'seconds':>8} {'peak RSS':>9}  outcome")
     for n, files in days.items():
         t0 = time.perf_counter()
-        done = subprocess.run([PYTHON, "-c", _CLI_READ, str(files["csv"]), str(files["teams"])],
-                              capture_output=True, text=True, cwd=ROOT, check=True)
+        done = subprocess.run([PYTHON, "-c", _CLI_READ, str(files["csv"]), str(files["teams"]),
+                               str(max_rows)], capture_output=True, text=True, cwd=ROOT,
+                              check=True)
         outcome, peak = done.stdout.splitlines()
         print(f"{'CLI plan (read, CSV)':<26} {n:>7} {files['csv'].stat().st_size / 1e6:7.1f}MB "
               f"{time.perf_counter() - t0:8.2f} {peak:>6} MB  {outcome}")
@@ -220,7 +226,8 @@ def part2(folder: Path, sizes: list[int]) -> None:
                     if entry.startswith("POST"):
                         body = json.dumps({"date": "2026-12-01",
                                            "visits": json.loads(files["json"].read_bytes()),
-                                           "teams": json.loads(files["teams_json"].read_bytes())},
+                                           "teams": json.loads(files["teams_json"].read_bytes()),
+                                           "policy": {"overrides": overrides}},
                                           ensure_ascii=False).encode()
                         size = len(body)
                         r = client.post("/v1/plans", content=body,
@@ -229,7 +236,8 @@ def part2(folder: Path, sizes: list[int]) -> None:
                         kind = "csv" if entry.endswith("CSV") else "xlsx"
                         data = files[kind].read_bytes()
                         size = len(data)
-                        r = client.post("/v1/plans", data={"date": "2026-12-01"}, files={
+                        r = client.post("/v1/plans", data={
+                            "date": "2026-12-01", "overrides": json.dumps(overrides)}, files={
                             "visits": (f"visits.{kind}", data),
                             "teams": ("teams.csv", files["teams"].read_bytes())})
                     print(f"{entry:<26} {n:>7} {size / 1e6:7.1f}MB "
@@ -245,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,10000,20000,20001",
                         help="visits per day for part 2, growing (default %(default)s)")
+    parser.add_argument("--max-rows", type=int, default=20_000,
+                        help="limits.max_rows for part 2 (default %(default)s)")
     parser.add_argument("--skip-checks", action="store_true", help="part 2 only")
     args = parser.parse_args(argv)
     print(f"machine: {os.cpu_count()} cores, load average "
@@ -253,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(tmp)
         if not args.skip_checks:
             part1(folder)
-        part2(folder, [int(x) for x in args.sizes.split(",")])
+        part2(folder, [int(x) for x in args.sizes.split(",")], args.max_rows)
 
 
 if __name__ == "__main__":

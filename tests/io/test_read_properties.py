@@ -175,3 +175,19 @@ def test_positions_csv(t: tuple[list[str], list[list[str]]]) -> None:
         path = Path(tmp) / "positions.csv"
         path.write_text(buf.getvalue(), encoding="utf-8")
         _holds(lambda: read_positions(path))
+
+
+def _rows_or_error(lines: Any) -> object:
+    try:
+        return list(csv.reader(lines))
+    except csv.Error as exc:
+        return str(exc)
+
+
+@CHECKS
+@given(st.text(alphabet=st.sampled_from('ab,;"\r\n\t\x0b 路'), max_size=60))
+def test_csv_rows_are_read_as_from_a_file(text: str) -> None:
+    """Reading lines without copying the text splits them as a file opened with newline=''."""
+    from routeplan.io.tables import _Lines
+
+    assert _rows_or_error(_Lines(text)) == _rows_or_error(io.StringIO(text, newline=""))

@@ -61,8 +61,8 @@ def max_sheet_bytes(max_rows: int) -> int:
 
 
 def refuse(where: str, message: str) -> InvalidInput:
-    """An input error located at `where` (a file, a part, a row): one problem."""
-    return InvalidInput.many([InputProblem(where, message)])
+           """An input error located at `where` (a file, a part, a row): one problem."""
+           return InvalidInput.many([InputProblem(where, message)])
 
 
 def _mib(n: int) -> str:
@@ -83,7 +83,7 @@ def read_bytes(path: Path, name: str | None = None) -> bytes:
         raise refuse(shown, f"cannot be read ({exc.strerror})") from None
     if size > MAX_FILE_BYTES:
         raise refuse(shown, f"the file is {_mib(size)}; an input file may be at most "
-                           f"{_mib(MAX_FILE_BYTES)}")
+                     f"{_mib(MAX_FILE_BYTES)}")
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
@@ -214,15 +214,15 @@ def check_xlsx(path: Path, name: str, max_rows: int) -> None:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise refuse(name, f"the file is {_mib(size)}; an input file may be at most "
-                           f"{_mib(MAX_FILE_BYTES)}")
+                     f"{_mib(MAX_FILE_BYTES)}")
     with path.open("rb") as handle:
         entries, directory = _central_directory(handle, size, name)
     if entries > MAX_ZIP_ENTRIES:
         raise refuse(name, f"the workbook has {entries:,} parts; at most "
-                           f"{MAX_ZIP_ENTRIES:,} are read")
+                     f"{MAX_ZIP_ENTRIES:,} are read")
     if directory > MAX_CENTRAL_DIRECTORY_BYTES:
         raise refuse(name, f"the workbook's zip directory is {_mib(directory)}; at most "
-                           f"{_mib(MAX_CENTRAL_DIRECTORY_BYTES)} are read")
+                     f"{_mib(MAX_CENTRAL_DIRECTORY_BYTES)} are read")
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -249,8 +249,8 @@ def _central_directory(handle: BinaryIO, size: int, name: str) -> tuple[int, int
     at = tail.rfind(_EOCD)
     if at < 0 or len(tail) - at < 22:
         raise refuse(name, "not a readable .xlsx workbook (not a zip archive; an "
-                           "Excel file with a password, or an old .xls, must be saved as .xlsx "
-                           "without a password)")
+                     "Excel file with a password, or an old .xls, must be saved as .xlsx "
+                     "without a password)")
     _, _, _, _, entries, directory, offset, _ = struct.unpack("<4s4H2LH", tail[at:at + 22])
     if entries != 0xFFFF and directory != 0xFFFFFFFF and offset != 0xFFFFFFFF:
         return entries, directory
@@ -284,7 +284,7 @@ def _shared_string_parts(archive: zipfile.ZipFile, name: str) -> set[str]:
         root = fromstring(archive.read(info))
     except (ParseError, DefusedXmlException, ValueError) as exc:
         raise refuse(name, f"not a readable .xlsx workbook ([Content_Types].xml: "
-                           f"{exc})") from None
+                     f"{exc})") from None
     for element in root:
         kind = element.get("ContentType") or ""
         part = (element.get("PartName") or "").lstrip("/")

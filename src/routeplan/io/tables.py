@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import re
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,9 +106,9 @@ def read_table(path: str | Path, columns: tuple[Column, ...], *,
         return _read_json(p, columns, limit)
     if suffix in (".xls", ".et", ".numbers", ".ods"):
         raise refuse(p.name, f"{suffix} files are not read; save it as .xlsx or as CSV "
-                           "UTF-8")
+                     "UTF-8")
     raise refuse(p.name, f"unknown file type {suffix or '(none)'!r}; give .csv, .xlsx "
-                       "or .json")
+                 "or .json")
 
 
 def records_table(records: object, columns: tuple[Column, ...], source: str,
@@ -118,7 +117,7 @@ def records_table(records: object, columns: tuple[Column, ...], source: str,
     base = "/" + source.strip("/") if source else ""
     if not isinstance(records, list):
         raise refuse(base or "/", f"expected an array of objects, got "
-                           f"{type(records).__name__}")
+                     f"{type(records).__name__}")
     if len(records) > limit.rows:
         raise limits.too_many_rows(f"{base}/{limit.rows}", limit.rows, limit.key)
     lookup = header_lookup(columns)
@@ -193,7 +192,7 @@ def _read_csv(path: Path, columns: tuple[Column, ...], limit: RowLimit) -> Table
     del data
     if not text.strip():
         raise refuse(path.name, f"the file is empty; expected a header row "
-                           f"({_required(columns)}) and one row per record")
+                     f"({_required(columns)}) and one row per record")
     first_line = text.lstrip("\r\n")[:64 * 1024].split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     return _tabulate(path.name, _csv_records(text, delimiter), columns, limit,
@@ -210,10 +209,31 @@ class _RowError(Exception):
         self.message = message
 
 
+class _Lines:
+    """The lines of a text, endings kept (as a file opened with newline=""), one at a time.
+
+    Unlike io.StringIO, no copy of the whole text is made; `at` is where the next line starts.
+    """
+
+    _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+    def __init__(self, text: str) -> None:
+        self._matches = self._LINE.finditer(text)
+        self.at = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        m = next(self._matches)
+        self.at = m.end()
+        return m.group()
+
+
 def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
     """CSV records one at a time; a cell over the csv module's field limit is a _RowError."""
-    buffer = io.StringIO(text, newline="")
-    reader = csv.reader(buffer, delimiter=delimiter)
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter)
     number, start = 0, 0
     while True:
         try:
@@ -222,7 +242,7 @@ def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
             return
         except csv.Error as exc:
             number += 1
-            fragment = text[start:buffer.tell()]
+            fragment = text[start:lines.at]
             cap = csv.field_size_limit()
             if "field limit" in str(exc):
                 raise _RowError(number, _long_field(fragment, delimiter, cap),
@@ -230,7 +250,7 @@ def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
                                 f"most {MAX_CELL_CHARS:,}") from None
             raise _RowError(number, None, f"not readable as CSV ({exc})") from None
         number += 1
-        start = buffer.tell()
+        start = lines.at
         yield record
 
 
@@ -349,7 +369,7 @@ def _read_json(path: Path, columns: tuple[Column, ...], limit: RowLimit) -> Tabl
         arrays = [k for k, v in data.items() if isinstance(v, list)]
         if len(arrays) != 1 and key not in data:
             raise refuse(path.name, "expected an array of records, or an object with "
-                               "one array of records")
+                         "one array of records")
         key = key if key in data else arrays[0]
         data = data[key]
     table = records_table(data, columns, key, limit)
@@ -384,7 +404,7 @@ def _tabulate(source: str, records: Iterable[Sequence[Cell]], columns: tuple[Col
                 break
         if not header_number:
             raise refuse(source, f"{empty}; expected a header row "
-                               f"({_required(columns)}) and one row per record")
+                         f"({_required(columns)}) and one row per record")
         problems = _header(source, header_number, header, columns, position, written)
         rows = _data_rows(source, numbered, header, position, written, limit)
     except _RowError as bad:
