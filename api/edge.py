@@ -61,7 +61,13 @@ class _TooLarge(Exception):
 
 
 class EdgeMiddleware:
-    """Pure ASGI middleware (no per-request task overhead) wrapping the whole app."""
+    """Pure ASGI middleware (no per-request task overhead) wrapping the whole app.
+
+    A body larger than `max_body` is answered 413 whether or not it states its length: a
+    stated length is refused before reading; a chunked body is counted as it streams in, and
+    at the first byte over the limit the 413 is sent from here and the app's reading stops.
+    Whatever the app answers after that (FastAPI turns a failed read into a 400) is dropped.
+    """
 
     def __init__(self, app: ASGIApp, *, max_body: int, metrics: Metrics, hsts: bool) -> None:
         self.app = app
@@ -83,18 +89,24 @@ class EdgeMiddleware:
             return
         received = 0
         started = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
+                    if not started and not refused:
+                        refused = True
+                        await self._reject(send, 413)
                     raise _TooLarge
             return message
 
         async def secured_send(message: Message) -> None:
             nonlocal status, started
+            if refused:  # the 413 has gone out: the app's own answer to the failed read is not
+                return
             if message["type"] == "http.response.start":
                 started = True
                 status = int(message["status"])
@@ -115,10 +127,12 @@ class EdgeMiddleware:
         try:
             await self.app(scope, limited_receive, secured_send)
         except _TooLarge:
-            if not started:
+            if not started and not refused:
                 await self._reject(send, 413)
             status = 413
         finally:
+            if refused:
+                status = 413
             self._record(scope, method, status, began)
 
     def _record(self, scope: Scope, method: str, status: int, began: float) -> None:
@@ -131,8 +145,11 @@ class EdgeMiddleware:
         log.info("%s %s %d %.1fms key=%s", method, route, status, elapsed * 1000, key)
 
     async def _reject(self, send: Send, status: int) -> None:
-        body = json.dumps({"error": "too_large", "message": "the request body is too large",
-                           "problems": []}).encode()
+        body = json.dumps({
+            "error": "too_large",
+            "message": f"the request body is larger than {self.max_body:,} bytes, the most "
+                       "the service accepts (ROUTEPLAN_MAX_REQUEST_BYTES)",
+            "problems": []}).encode()
         headers = [(b"content-type", b"application/json"),
                    (b"content-length", str(len(body)).encode()), *_COMMON_HEADERS,
                    (b"content-security-policy", API_CSP)]

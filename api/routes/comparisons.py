@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from routeplan.domain.errors import InputProblem, InvalidInput
-from routeplan.domain.policy import Policy
+from routeplan.domain.policy import DEFAULT_POLICY, Policy
 from routeplan.domain.problem import validate_roster
 from routeplan.io import teams_from_records
 from routeplan_api.deps import Analyst, Caller, Services, ServicesDep
@@ -20,22 +20,16 @@ from routeplan_api.persistence import JobStatus
 from routeplan_api.routes import ERRORS
 from routeplan_api.routes.plans import resolve_policy
 from routeplan_api.schemas.analysis import ComparisonAccepted, ComparisonCreate, ComparisonOut
-from routeplan_api.services.inputs import json_inputs, parse
+from routeplan_api.services.inputs import DepthCheckedRoute, json_inputs, parse
 
-router = APIRouter(prefix="/v1/comparisons", tags=["comparisons"], responses=ERRORS)
+router = APIRouter(prefix="/v1/comparisons", tags=["comparisons"], responses=ERRORS,
+                   route_class=DepthCheckedRoute)
 
 
 def _submit(services: Services, caller: Caller, body: ComparisonCreate) -> ComparisonAccepted:
     problems: list[InputProblem] = []
-    visits: list[Any] = []
-    teams: list[Any] = []
-    try:
-        visits, teams = parse(json_inputs(body.visits, body.teams))
-    except InvalidInput as exc:
-        problems += exc.problems
     names = [s.name for s in body.scenarios]
-    scenarios: list[dict[str, Any]] = []
-    policies: list[Policy] = []
+    resolved: list[tuple[int, Policy, int]] = []
     for i, sc in enumerate(body.scenarios):
         where = f"/scenarios/{i}"
         if names.count(sc.name) > 1:
@@ -45,13 +39,36 @@ def _submit(services: Services, caller: Caller, body: ComparisonCreate) -> Compa
         except InvalidInput as exc:
             problems += [InputProblem(where + p.location, p.message) for p in exc.problems]
             continue
+        resolved.append((i, policy, version))
+    # The day is read once, within the largest limits of its scenarios; each is held to its own.
+    largest = max((p for _, p, _ in resolved), key=lambda p: p.max_rows, default=DEFAULT_POLICY)
+    visits: list[Any] = []
+    teams: list[Any] = []
+    try:
+        visits, teams = parse(json_inputs(body.visits, body.teams), max_rows=largest.max_rows,
+                              max_teams=max((p.max_teams for _, p, _ in resolved),
+                                            default=DEFAULT_POLICY.max_teams))
+    except InvalidInput as exc:
+        problems += exc.problems
+    scenarios: list[dict[str, Any]] = []
+    policies: list[Policy] = []
+    for i, policy, version in resolved:
+        sc = body.scenarios[i]
+        where = f"/scenarios/{i}"
         roster = teams
         if sc.teams is not None:
             try:
-                roster = teams_from_records(sc.teams, f"scenarios/{i}/teams")
+                roster = teams_from_records(sc.teams, f"scenarios/{i}/teams",
+                                            max_rows=policy.max_teams)
             except InvalidInput as exc:
                 problems += exc.problems
                 continue
+        for what, n, limit, key in (("visits", len(visits), policy.max_rows, "max_rows"),
+                                    ("teams", len(roster), policy.max_teams, "max_teams")):
+            if n > limit:
+                problems.append(InputProblem(
+                    f"{where}/policy", f"the day has {n:,} {what}; this scenario's "
+                    f"limits.{key} allows at most {limit:,}"))
         if visits and roster:
             problems += [InputProblem(f"{where}: {p.location}", p.message)
                          for p in validate_roster(tuple(visits), tuple(roster), policy)]

@@ -7,15 +7,15 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from routeplan.domain.errors import InputProblem, InvalidInput
-from routeplan.domain.policy import Policy
+from routeplan.domain.policy import DEFAULT_POLICY, Policy
 from routeplan.domain.problem import validate_roster
 from routeplan.io import plan_from_dict, plan_to_csv, plan_to_geojson
+from routeplan.io.limits import loads
 from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import NotFound
 from routeplan_api.jobs.runner import JobRef
@@ -35,7 +35,13 @@ from routeplan_api.schemas.plans import (
     RouteOut,
 )
 from routeplan_api.security import LinkClaims
-from routeplan_api.services.inputs import SUFFIXES, json_inputs, parse, safe_filename
+from routeplan_api.services.inputs import (
+    SUFFIXES,
+    json_body,
+    json_inputs,
+    parse,
+    safe_filename,
+)
 from routeplan_api.services.mapping import sign_overview
 from routeplan_api.services.plans import contract_of
 
@@ -47,9 +53,9 @@ _MULTIPART_SCHEMA: dict[str, Any] = {
     "properties": {
         "date": {"type": "string", "format": "date", "example": "2026-12-01"},
         "visits": {"type": "string", "format": "binary",
-                   "description": "visits file: .csv (UTF-8) or .xlsx"},
+                   "description": "visits file: .csv (UTF-8), .xlsx or .json"},
         "teams": {"type": "string", "format": "binary",
-                  "description": "teams file: .csv (UTF-8) or .xlsx"},
+                  "description": "teams file: .csv (UTF-8), .xlsx or .json"},
         "policy": {"type": "string", "default": "default", "description": "policy name"},
         "overrides": {"type": "string", "description": "policy overrides as a JSON object"},
         "time_limit_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
@@ -66,18 +72,17 @@ _CREATE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 )
 async def create_plan(request: Request, services: ServicesDep,
                       caller: Dispatcher) -> PlanAccepted:
-    """Validate the day as the CLI does (422 names every problem), store it, queue the solve."""
+    """Validate the day as the CLI does (422 names every problem), store it, queue the solve.
+
+    The body is at most ROUTEPLAN_MAX_REQUEST_BYTES (413 otherwise, chunked or not); it is
+    parsed in the thread pool, within the limits of `routeplan.io.limits` and the policy's.
+    """
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         body, inputs = await _from_form(request)
     else:
         raw = await request.body()
-        try:
-            body = PlanCreate.model_validate_json(raw or b"null")
-        except ValidationError as exc:
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-            ) from None
+        body = await run_in_threadpool(json_body, raw, PlanCreate)
         inputs = json_inputs(body.visits, body.teams)
     state = await run_in_threadpool(_submit, services, caller, body, inputs)
     return PlanAccepted(plan_id=state.plan.id, status=JobStatus.QUEUED)
@@ -94,7 +99,7 @@ async def _from_form(request: Request) -> tuple[PlanCreate, Inputs]:
             continue
         name = safe_filename(upload.filename, f"{field}.csv")
         if not name.lower().endswith(SUFFIXES):
-            problems.append(InputProblem(field, f"{name}: give a .csv or .xlsx file"))
+            problems.append(InputProblem(field, f"{name}: give a .csv, .xlsx or .json file"))
         files[field] = (name, await upload.read())
     fields: dict[str, Any] = {"visits": [], "teams": []}
     for key in ("date", "time_limit_s", "seed"):
@@ -105,9 +110,12 @@ async def _from_form(request: Request) -> tuple[PlanCreate, Inputs]:
     text = form.get("overrides")
     if isinstance(text, str) and text.strip():
         try:
-            overrides = json.loads(text)
-        except json.JSONDecodeError:
+            overrides = loads(text, "overrides")
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+        if not isinstance(overrides, dict):
             problems.append(InputProblem("overrides", "not a JSON object"))
+            overrides = {}
     name_field = form.get("policy")
     fields["policy"] = {"name": name_field if isinstance(name_field, str) and name_field
                         else "default", "overrides": overrides}
@@ -161,8 +169,9 @@ def _submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs
         policy, policy_version = resolve_policy(services, body.policy.name, body.policy.overrides)
     except InvalidInput as exc:
         problems.extend(exc.problems)
+    limits = policy or DEFAULT_POLICY  # an unusable policy: still report the files' problems
     try:
-        visits, teams = parse(inputs)
+        visits, teams = parse(inputs, max_rows=limits.max_rows, max_teams=limits.max_teams)
     except InvalidInput as exc:
         problems.extend(exc.problems)
     else:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from routeplan.domain.policy import MAX_ROWS_CEILING, MAX_TEAMS_CEILING
 from routeplan_api.persistence.tables import JobStatus
 from routeplan_api.schemas.plans import TEAM_EXAMPLE, VISIT_EXAMPLE, ErrorBody, PolicyRef
 
@@ -19,7 +20,7 @@ class ScenarioIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=60)
     policy: PolicyRef = Field(default_factory=PolicyRef)
-    teams: list[Any] | None = Field(default=None, max_length=500,
+    teams: list[Any] | None = Field(default=None, max_length=MAX_TEAMS_CEILING,
                                     description="Another roster for this scenario (records).")
 
 
@@ -33,8 +34,12 @@ class ComparisonCreate(BaseModel):
                           "window": {"company_end": "19:00"}}}}],
         "time_limit_s": 5, "seed": 0}]})
     date: date
-    visits: list[Any] = Field(max_length=5000)
-    teams: list[Any] = Field(max_length=500)
+    visits: list[Any] = Field(
+        max_length=MAX_ROWS_CEILING,
+        description="Visit records; at most the policy's limits.max_rows (default 20000).")
+    teams: list[Any] = Field(
+        max_length=MAX_TEAMS_CEILING,
+        description="Team records; at most the policy's limits.max_teams (default 500).")
     scenarios: list[ScenarioIn] = Field(min_length=1, max_length=8)
     time_limit_s: float | None = Field(default=None, gt=0, le=600,
                                        description="Per scenario; default: the first policy's.")

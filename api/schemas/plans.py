@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from routeplan.domain.outcome import OutcomeStatus
+from routeplan.domain.policy import MAX_ROWS_CEILING, MAX_TEAMS_CEILING
 from routeplan_api.persistence.tables import JobStatus
 
 Status = JobStatus
@@ -53,8 +54,12 @@ class PlanCreate(BaseModel):
         "date": "2026-12-01", "visits": [VISIT_EXAMPLE], "teams": [TEAM_EXAMPLE],
         "policy": {"name": "default", "overrides": {}}, "time_limit_s": 5}]})
     date: date
-    visits: list[Any] = Field(max_length=5000)
-    teams: list[Any] = Field(max_length=500)
+    visits: list[Any] = Field(
+        max_length=MAX_ROWS_CEILING,
+        description="Visit records; at most the policy's limits.max_rows (default 20000).")
+    teams: list[Any] = Field(
+        max_length=MAX_TEAMS_CEILING,
+        description="Team records; at most the policy's limits.max_teams (default 500).")
     policy: PolicyRef = Field(default_factory=PolicyRef)
     time_limit_s: float | None = Field(default=None, gt=0, le=3600,
                                        description="Solver seconds; default: the policy's.")

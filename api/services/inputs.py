@@ -1,7 +1,9 @@
 """Turn a request's inputs (JSON records or uploaded CSV/XLSX files) into visits and teams.
 
-The same readers as the CLI (`routeplan.io`), so the same validation: every problem of both
-inputs is reported at once, located by JSON pointer (`/visits/3/lat`) or `file:row:column`.
+The same readers as the CLI (`routeplan.io`), so the same validation and the same limits
+(`routeplan.io.limits`, rows from the policy): every problem of both inputs is reported at
+once, located by JSON pointer (`/visits/3/lat`) or `file:row:column`. Callers run `parse` and
+`json_body` in the thread pool: they are CPU work in proportion to the input.
 """
 
 from __future__ import annotations
@@ -9,14 +11,22 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
 from routeplan.domain.errors import InputProblem, InvalidInput
+from routeplan.domain.policy import MAX_ROWS_CEILING, MAX_TEAMS_CEILING
 from routeplan.domain.team import Team
 from routeplan.domain.visit import Visit
 from routeplan.io import read_teams, read_visits, teams_from_records, visits_from_records
+from routeplan.io.limits import MAX_JSON_DEPTH, json_too_deep, loads
 from routeplan_api.persistence import Inputs
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -39,11 +49,59 @@ def _dumps(value: Sequence[Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode()
 
 
-def parse(inputs: Inputs) -> tuple[list[Visit], list[Team]]:
-    """Visits and teams, or InvalidInput naming every problem in both."""
+def json_body[M: BaseModel](raw: bytes, model: type[M]) -> M:
+    """A JSON request body as `model`, or 422: nesting checked first, then each field.
+
+    Problems are named by JSON pointer; too deep a body names the limit.
+    """
+    _check_depth(raw)
+    try:
+        return model.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+
+
+def _check_depth(raw: bytes) -> None:
+    line = json_too_deep(raw)
+    if line is not None:
+        raise InvalidInput.many([InputProblem(
+            "/", f"line {line}: JSON nested deeper than {MAX_JSON_DEPTH} levels (the limit)")])
+
+
+class DepthCheckedRoute(APIRoute):
+    """A route whose JSON body is checked for nesting before FastAPI parses it.
+
+    FastAPI's own parsing would turn a body nested thousands deep into a bare 400; this
+    answers 422 naming the limit. The body is read once (Starlette caches it).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            body = await request.body()
+            if body:  # FastAPI reads a body without a content type as JSON too
+                await run_in_threadpool(_check_depth, body)
+            return await handler(request)
+
+        return checked
+
+
+def parse(inputs: Inputs, *, max_rows: int = MAX_ROWS_CEILING,
+          max_teams: int = MAX_TEAMS_CEILING) -> tuple[list[Visit], list[Team]]:
+    """Visits and teams, or InvalidInput naming every problem in both.
+
+    `max_rows` and `max_teams` are the policy's `limits`; the defaults, the highest any
+    policy may set, are for inputs that were accepted already (the job runner).
+    """
     if inputs.kind == "json":
-        return _both(lambda: visits_from_records(json.loads(inputs.visits_data), "visits"),
-                     lambda: teams_from_records(json.loads(inputs.teams_data), "teams"))
+        return _both(
+            lambda: visits_from_records(loads(inputs.visits_data, "/visits"), "visits",
+                                        max_rows=max_rows),
+            lambda: teams_from_records(loads(inputs.teams_data, "/teams"), "teams",
+                                       max_rows=max_teams))
     with tempfile.TemporaryDirectory(prefix="routeplan-upload-") as tmp:
         folder = Path(tmp)
         (folder / "visits").mkdir()
@@ -53,7 +111,8 @@ def parse(inputs: Inputs) -> tuple[list[Visit], list[Team]]:
         vpath.write_bytes(inputs.visits_data)
         tpath.write_bytes(inputs.teams_data)
         try:
-            return _both(lambda: read_visits(vpath), lambda: read_teams(tpath))
+            return _both(lambda: read_visits(vpath, max_rows=max_rows),
+                         lambda: read_teams(tpath, max_rows=max_teams))
         except InvalidInput as exc:  # never show our temporary folder
             raise InvalidInput.many(
                 InputProblem(p.location.replace(str(folder) + "/", ""),

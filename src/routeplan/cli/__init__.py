@@ -47,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RoutePlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # writing the output (reading is checked by the readers)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -224,27 +228,23 @@ def _positive_int(text: str) -> int:
 
 def _load_policy(path: Path | None) -> Policy:
     from routeplan.domain.policy import Policy
+    from routeplan.io.limits import MAX_FILE_BYTES
 
-    return Policy.from_toml(path) if path is not None else Policy()
+    if path is None:
+        return Policy()
+    if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+        raise InvalidInput(f"{path}: a policy file may be at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        return Policy.from_toml(path)
+    except RecursionError:  # tomllib descends into nested arrays by recursion
+        raise InvalidInput(f"{path}: not a valid TOML policy (nested too deeply)") from None
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from routeplan.io.readers import read_teams, read_visits
     from routeplan.workflows.build import build_problem
 
     policy = _load_policy(args.policy)
-    problems: list[InvalidInput] = []
-    visits = teams = None
-    try:
-        visits = read_visits(args.visits)
-    except InvalidInput as exc:
-        problems.append(exc)
-    try:
-        teams = read_teams(args.teams)
-    except InvalidInput as exc:
-        problems.append(exc)
-    if problems or visits is None or teams is None:
-        raise InvalidInput.many(p for e in problems for p in e.problems)
+    visits, teams = _read_day(args.visits, args.teams, policy)
     travel = _travel(policy, args.roads)
     problem = build_problem(args.date, visits, teams, policy, travel=travel)
     return _solve_and_write(problem, args)
@@ -308,7 +308,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
-    from routeplan.io.plan_json import write_plan
+    from routeplan.cli.staging import staged
+    from routeplan.io.plan_json import PLAN_FILE, write_plan
     from routeplan.maps import write_maps
     from routeplan.solver import SolveOptions, solve
 
@@ -317,8 +318,10 @@ def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
         plan = solve(problem, options)
     else:
         plan = _solve_with_progress(problem, options)
-    written = write_plan(plan, args.out)
-    written += write_maps(plan, args.out, visits=problem.visits)
+    with staged(args.out) as stage:  # every file rendered before any is moved into --out
+        files = write_plan(plan, stage.folder)
+        files += write_maps(plan, stage.folder, visits=problem.visits)
+        written = stage.publish(files, last=PLAN_FILE)
     if not args.quiet:
         _print_summary(plan)
         shown = [p for p in written if p.suffix in (".json", ".csv") or p.name == "overview.html"]
@@ -389,21 +392,13 @@ def _print_summary(plan: Plan) -> None:
 def _cmd_check(args: argparse.Namespace) -> int:
     if args.schedule is not None:
         return _cmd_check_schedule(args)
-    from routeplan.domain.policy import Policy
-    from routeplan.io.plan_json import plan_from_dict
-    from routeplan.io.readers import read_teams, read_visits
     from routeplan.rules.compliance import check
     from routeplan.workflows.build import build_problem
 
-    try:
-        data = json.loads(args.plan.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"{args.plan}: plan file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{args.plan}: not a plan JSON file ({exc})") from None
-    plan = plan_from_dict(data, source=str(args.plan))
-    policy = Policy.from_toml(args.policy) if args.policy else plan.policy
-    problem = build_problem(plan.day, read_visits(args.visits), read_teams(args.teams), policy)
+    plan = _read_plan(args.plan)
+    policy = _load_policy(args.policy) if args.policy else plan.policy
+    visits, teams = _read_day(args.visits, args.teams, policy)
+    problem = build_problem(plan.day, visits, teams, policy)
     violations = check(problem, plan)
     for v in violations:
         print(v)
@@ -430,19 +425,28 @@ def _cmd_check_schedule(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_day(visits_path: Path, teams_path: Path) -> tuple[list[Visit], list[Team]]:
-    """Read both files, reporting the problems of both before giving up."""
+def _read_plan(path: Path) -> Plan:
+    """A plan.json within the input limits (size, nesting); unreadable is InvalidInput."""
+    from routeplan.io.limits import read_json
+    from routeplan.io.plan_json import plan_from_dict
+
+    return plan_from_dict(read_json(path, str(path)), source=str(path))
+
+
+def _read_day(visits_path: Path, teams_path: Path,
+              policy: Policy) -> tuple[list[Visit], list[Team]]:
+    """Read both files within the policy's limits, reporting the problems of both."""
     from routeplan.io.readers import read_teams, read_visits
 
     problems: list[InvalidInput] = []
     visits: list[Visit] | None = None
     teams: list[Team] | None = None
     try:
-        visits = read_visits(visits_path)
+        visits = read_visits(visits_path, max_rows=policy.max_rows)
     except InvalidInput as exc:
         problems.append(exc)
     try:
-        teams = read_teams(teams_path)
+        teams = read_teams(teams_path, max_rows=policy.max_teams)
     except InvalidInput as exc:
         problems.append(exc)
     if problems or visits is None or teams is None:
@@ -453,6 +457,7 @@ def _read_day(visits_path: Path, teams_path: Path) -> tuple[list[Visit], list[Te
 def _cmd_compare(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from routeplan.cli.staging import staged
     from routeplan.io.atomic import write_atomic
     from routeplan.io.readers import read_teams
     from routeplan.report.charts import render_charts, report_html
@@ -465,10 +470,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         comparison_to_dict,
     )
 
-    visits, first_roster = _read_day(args.visits, args.teams[0])
-    rosters = [(args.teams[0], tuple(first_roster))] + [
-        (p, tuple(read_teams(p))) for p in args.teams[1:]]
     policies = [(p, _load_policy(p)) for p in args.policy] or [(None, _load_policy(None))]
+    first = policies[0][1]  # the day is read within the first profile's limits
+    visits, first_roster = _read_day(args.visits, args.teams[0], first)
+    rosters = [(args.teams[0], tuple(first_roster))] + [
+        (p, tuple(read_teams(p, max_rows=first.max_teams))) for p in args.teams[1:]]
     scenarios = []
     for ppath, policy in policies:
         for tpath, roster in rosters:
@@ -496,13 +502,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         Console().print(comparison_table(doc))
     if args.out is not None:
         charts = render_charts(doc)
-        written = [
-            write_atomic(args.out / "comparison.csv", "\ufeff" + comparison_to_csv(doc)),
-            *(write_atomic(args.out / name, data) for name, data in charts.items()),
-            write_atomic(args.out / "report.html", report_html(doc, charts=charts)),
-            write_atomic(args.out / "comparison.json",
-                         json.dumps(doc, ensure_ascii=False, indent=2) + "\n"),
-        ]
+        with staged(args.out) as stage:
+            folder = stage.folder
+            written = stage.publish([
+                write_atomic(folder / "comparison.csv", "\ufeff" + comparison_to_csv(doc)),
+                *(write_atomic(folder / name, data) for name, data in charts.items()),
+                write_atomic(folder / "report.html", report_html(doc, charts=charts)),
+                write_atomic(folder / "comparison.json",
+                             json.dumps(doc, ensure_ascii=False, indent=2) + "\n"),
+            ], last="comparison.json")
         if not args.quiet:
             for path in written:
                 print(f"wrote {path}")
@@ -514,22 +522,24 @@ def _ids(values: Sequence[str]) -> frozenset[str]:
 
 
 def _cmd_replan(args: argparse.Namespace) -> int:
+    from routeplan.cli.staging import staged
     from routeplan.domain.clock import parse_hhmm
     from routeplan.io.atomic import write_atomic
     from routeplan.io.field_reports import read_outcomes, read_positions
-    from routeplan.io.plan_json import read_plan, write_plan
+    from routeplan.io.plan_json import PLAN_FILE, write_plan
     from routeplan.solver import SolveOptions
     from routeplan.workflows.build import build_problem
     from routeplan.workflows.replan import Disruption, replan
 
-    plan = read_plan(args.plan)
-    visits, teams = _read_day(args.visits, args.teams)
+    plan = _read_plan(args.plan)
     policy = _load_policy(args.policy) if args.policy is not None else plan.policy
+    visits, teams = _read_day(args.visits, args.teams, policy)
     disruption = Disruption(
         now=parse_hhmm(args.now, "--now"),
         done=_ids(args.done),
         cancelled=_ids(args.cancelled),
-        positions=read_positions(args.positions) if args.positions is not None else {},
+        positions=(read_positions(args.positions, max_rows=policy.max_teams)
+                   if args.positions is not None else {}),
         dropped_teams=_ids(args.dropped_teams),
         locked_teams=_ids(args.locked_teams),
         outcomes=read_outcomes(args.outcomes) if args.outcomes is not None else (),
@@ -538,9 +548,11 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
                            seed=args.seed)
     new_plan, changes = replan(problem, plan, disruption, options)
-    written = write_plan(new_plan, args.out)
-    written.append(write_atomic(args.out / "changes.json", json.dumps(
-        changes.to_dict(), ensure_ascii=False, indent=2) + "\n"))
+    with staged(args.out) as stage:
+        files = write_plan(new_plan, stage.folder)
+        files.append(write_atomic(stage.folder / "changes.json", json.dumps(
+            changes.to_dict(), ensure_ascii=False, indent=2) + "\n"))
+        written = stage.publish(files, last=PLAN_FILE)
     if not args.quiet:
         _print_summary(new_plan)
         print(f"re-planned from {args.now}: {len(changes.completed)} stops kept as done, "

@@ -14,6 +14,10 @@ from routeplan.domain.team import LEGAL_MIN_TEAM_SIZE, Mode
 
 #: COMPLIANCE rule 10: field records (and so audit findings) are kept at least two years.
 MIN_RETENTION_DAYS = 730
+#: The most visits (rows of a visits file, JSON records) a profile may allow in one day's input.
+MAX_ROWS_CEILING = 100_000
+#: The most teams a profile may allow in one day's input.
+MAX_TEAMS_CEILING = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,11 @@ KEYS: tuple[_Key, ...] = (
     _Key("audit", "retention_days", "audit_retention_days",
          "Days field reports and audit findings are kept: at least 730 (2 years, COMPLIANCE "
          "rule 10), at most 3650."),
+    _Key("limits", "max_rows", "max_rows",
+         "Most visits in one day's input (rows of a visits file, records of a request); a "
+         f"larger file is refused before it is read whole (at most {MAX_ROWS_CEILING})."),
+    _Key("limits", "max_teams", "max_teams",
+         f"Most teams in one day's input (rows of a teams file; at most {MAX_TEAMS_CEILING})."),
 )
 
 
@@ -104,6 +113,8 @@ class Policy:
     max_snap_m: int = 500
     audit_max_distance_m: int = 300
     audit_retention_days: int = 730
+    max_rows: int = 20_000
+    max_teams: int = 500
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -165,6 +176,10 @@ class Policy:
                                 ("walk_kmh", self.walk_kmh, 8.0)):
             if not 0.5 <= value <= top:
                 bad(f"travel.{key}", f"{value} is not between 0.5 and {top:g} km/h")
+        if not 1 <= self.max_rows <= MAX_ROWS_CEILING:
+            bad("limits.max_rows", f"{self.max_rows} is not between 1 and {MAX_ROWS_CEILING}")
+        if not 1 <= self.max_teams <= MAX_TEAMS_CEILING:
+            bad("limits.max_teams", f"{self.max_teams} is not between 1 and {MAX_TEAMS_CEILING}")
         out += self._audit_problems()
         return out
 

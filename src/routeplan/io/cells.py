@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from routeplan.domain.clock import parse_hhmm
 from routeplan.domain.errors import InvalidInput
 from routeplan.io.columns import BOOLEAN_VALUES, LIST_SEPARATORS
+from routeplan.io.limits import MAX_ID_CHARS, MAX_LIST_ITEMS
 from routeplan.io.tables import Cell
 
 
@@ -37,13 +38,25 @@ def as_text(raw: Cell, *, native: bool = False) -> str:
     return str(int(raw))
 
 
+def as_id(raw: Cell, *, native: bool = False) -> str:
+    """An id: text (or a whole number) of at most MAX_ID_CHARS characters."""
+    text = as_text(raw, native=native)
+    if len(text) > MAX_ID_CHARS:
+        raise CellError(f"an id of {len(text):,} characters; an id may hold at most "
+                        f"{MAX_ID_CHARS}")
+    return text
+
+
 def as_float(raw: Cell, *, native: bool = False) -> float:
     """A finite number."""
     value: float
     if isinstance(raw, bool):
         raise CellError(f"{raw!r} is not a number")
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # a JSON integer of hundreds of digits
+            raise CellError(f"{_show(raw)} is not a finite number") from None
     elif isinstance(raw, str) and not native:
         try:
             value = float(raw)
@@ -120,13 +133,28 @@ def as_date(raw: Cell) -> date:
 
 def as_list(raw: Cell, *, native: bool = False) -> tuple[str, ...]:
     """Text items: a JSON array, or in CSV/Excel a cell split at ; ； , ， 、 (blanks dropped)."""
+    items: tuple[str, ...]
     if isinstance(raw, list):
-        return tuple(as_text(item, native=native) for item in raw if item not in (None, ""))
-    if native:
+        items = tuple(as_text(item, native=native) for item in raw if item not in (None, ""))
+    elif native:
         raise CellError(f"{_show(raw)} is not an array")
-    if isinstance(raw, str):
-        return tuple(item.strip() for item in _SPLIT.split(raw) if item.strip())
-    return (as_text(raw),)
+    elif isinstance(raw, str):
+        items = tuple(item.strip() for item in _SPLIT.split(raw) if item.strip())
+    else:
+        items = (as_text(raw),)
+    if len(items) > MAX_LIST_ITEMS:
+        raise CellError(f"{len(items):,} items; a list may hold at most {MAX_LIST_ITEMS}")
+    return items
+
+
+def as_id_list(raw: Cell, *, native: bool = False) -> tuple[str, ...]:
+    """A list of ids (members, skills), each at most MAX_ID_CHARS characters."""
+    items = as_list(raw, native=native)
+    for item in items:
+        if len(item) > MAX_ID_CHARS:
+            raise CellError(f"an item of {len(item):,} characters; an id may hold at most "
+                            f"{MAX_ID_CHARS}")
+    return items
 
 
 def as_choice[T](raw: Cell, values: Mapping[str, T], what: str) -> T:
@@ -143,4 +171,6 @@ def _show(raw: Cell) -> str:
         return f"a JSON {'array' if isinstance(raw, list) else 'object'}"
     if isinstance(raw, datetime | date | time):
         return repr(raw.isoformat())
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**40:
+        return f"an integer of {len(str(abs(raw)))} digits"
     return repr(raw)

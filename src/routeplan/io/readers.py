@@ -2,7 +2,9 @@
 
 Every problem of a file is collected, located (file, sheet, row, column or JSON pointer) and
 raised together as one `InvalidInput`; a reader never returns part of a file. Coordinates are
-converted to WGS-84 here, at the edge, according to each row's `crs`.
+converted to WGS-84 here, at the edge, according to each row's `crs`. A file with more rows
+than the policy's `limits.max_rows` (visits) or `limits.max_teams` (teams) is refused at the
+first row beyond it, before the rest is read.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from routeplan.domain.clock import TimeWindow
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.geo import LonLat
+from routeplan.domain.policy import DEFAULT_POLICY
 from routeplan.domain.team import LEGAL_MIN_TEAM_SIZE, Mode, Team
 from routeplan.domain.visit import MAX_SERVICE_S, LocationQuality, Place, Visit
 from routeplan.geo.crs import Crs, to_wgs84
@@ -33,7 +36,7 @@ from routeplan.io.columns import (
     VISIT_COLUMNS,
     Column,
 )
-from routeplan.io.tables import Cell, Row, Table, read_table, records_table
+from routeplan.io.tables import Cell, Row, RowLimit, Table, read_table, records_table
 
 #: Limits of the numeric columns; the domain values check the same bounds.
 MAX_PRIORITY = 100
@@ -43,26 +46,40 @@ MAX_TEAM_VISITS = 200
 MAX_LOAD = 1_000_000
 
 
-def read_visits(path: str | Path, *, sheet: str | None = None) -> list[Visit]:
+def read_visits(path: str | Path, *, sheet: str | None = None,
+                max_rows: int = DEFAULT_POLICY.max_rows) -> list[Visit]:
     """The visits of a `.csv`, `.xlsx` (first sheet or `sheet`) or `.json` file."""
-    table = read_table(path, VISIT_COLUMNS, sheet=sheet)
+    table = read_table(path, VISIT_COLUMNS, sheet=sheet, limit=_visit_limit(max_rows))
     return _visits(table, native=Path(path).suffix.lower() == ".json")
 
 
-def read_teams(path: str | Path, *, sheet: str | None = None) -> list[Team]:
+def read_teams(path: str | Path, *, sheet: str | None = None,
+               max_rows: int = DEFAULT_POLICY.max_teams) -> list[Team]:
     """The teams of a `.csv`, `.xlsx` (first sheet or `sheet`) or `.json` file."""
-    table = read_table(path, TEAM_COLUMNS, sheet=sheet)
+    table = read_table(path, TEAM_COLUMNS, sheet=sheet, limit=_team_limit(max_rows))
     return _teams(table, native=Path(path).suffix.lower() == ".json")
 
 
-def visits_from_records(records: object, source: str = "visits") -> list[Visit]:
+def visits_from_records(records: object, source: str = "visits", *,
+                        max_rows: int = DEFAULT_POLICY.max_rows) -> list[Visit]:
     """Visits from JSON records (a list of objects); problems are located `/source/i/field`."""
-    return _visits(records_table(records, VISIT_COLUMNS, source), native=True)
+    return _visits(records_table(records, VISIT_COLUMNS, source, _visit_limit(max_rows)),
+                   native=True)
 
 
-def teams_from_records(records: object, source: str = "teams") -> list[Team]:
+def teams_from_records(records: object, source: str = "teams", *,
+                       max_rows: int = DEFAULT_POLICY.max_teams) -> list[Team]:
     """Teams from JSON records (a list of objects); problems are located `/source/i/field`."""
-    return _teams(records_table(records, TEAM_COLUMNS, source), native=True)
+    return _teams(records_table(records, TEAM_COLUMNS, source, _team_limit(max_rows)),
+                  native=True)
+
+
+def _visit_limit(rows: int) -> RowLimit:
+    return RowLimit(rows, "limits.max_rows")
+
+
+def _team_limit(rows: int) -> RowLimit:
+    return RowLimit(rows, "limits.max_teams")
 
 
 # -- per row --------------------------------------------------------------------------------
@@ -126,6 +143,10 @@ class _Cells:
         value = self.get(column, lambda r: cells.as_text(r, native=self.native))
         return value or None
 
+    def ident(self, column: str) -> str | None:
+        value = self.get(column, lambda r: cells.as_id(r, native=self.native))
+        return value or None
+
     def flag(self, column: str) -> bool:
         return bool(self.get(column, lambda r: cells.as_bool(r, native=self.native)))
 
@@ -137,6 +158,9 @@ class _Cells:
 
     def items(self, column: str) -> tuple[str, ...] | None:
         return self.get(column, lambda r: cells.as_list(r, native=self.native))
+
+    def idents(self, column: str) -> tuple[str, ...] | None:
+        return self.get(column, lambda r: cells.as_id_list(r, native=self.native))
 
     def point(self, lat_col: str, lon_col: str, *, required: bool) -> LonLat | None:
         """(lon, lat) from two cells; both absent is None; one absent or out of range is bad."""
@@ -208,8 +232,8 @@ class _Draft:
 
 
 def _visit_draft(c: _Cells) -> _Draft:
-    visit_id = c.required("visit_id", lambda r: cells.as_text(r, native=c.native))
-    borrower_id = c.required("borrower_id", lambda r: cells.as_text(r, native=c.native))
+    visit_id = c.required("visit_id", lambda r: cells.as_id(r, native=c.native))
+    borrower_id = c.required("borrower_id", lambda r: cells.as_id(r, native=c.native))
     for column, value in (("visit_id", visit_id), ("borrower_id", borrower_id)):
         if value == "":
             c.bad(column, "required, but blank")
@@ -240,8 +264,8 @@ def _visit_draft(c: _Cells) -> _Draft:
         "consent_out_of_hours": consent_out_of_hours,
         "must_visit": c.flag("must_visit"),
         "do_not_visit": c.flag("do_not_visit"),
-        "skill": c.text("skill"),
-        "pin_team": c.text("pin_team"),
+        "skill": c.ident("skill"),
+        "pin_team": c.ident("pin_team"),
         "last_visit": c.get("last_visit", cells.as_date),
         "visits_last_7d": c.integer("visits_last_7d", 0, MAX_VISITS_LAST_7D) or 0,
         "demand": c.integer("demand", 0, MAX_LOAD) or 0,
@@ -254,8 +278,8 @@ def _visit_draft(c: _Cells) -> _Draft:
 
 
 def _team_draft(c: _Cells) -> _Draft:
-    team_id = c.required("team_id", lambda r: cells.as_text(r, native=c.native))
-    members = c.required("members", lambda r: cells.as_list(r, native=c.native))
+    team_id = c.required("team_id", lambda r: cells.as_id(r, native=c.native))
+    members = c.required("members", lambda r: cells.as_id_list(r, native=c.native))
     if members is not None:
         repeated = sorted({m for m in members if members.count(m) > 1})
         if repeated:
@@ -299,7 +323,7 @@ def _team_draft(c: _Cells) -> _Draft:
         "shift": shift,
         "break_window": break_window,
         "break_s": break_s or 0,
-        "skills": frozenset(c.items("skills") or ()),
+        "skills": frozenset(c.idents("skills") or ()),
         "max_visits": c.integer("max_visits", 0, MAX_TEAM_VISITS),
         "mode": c.get("mode", lambda r: cells.as_choice(r, MODE_VALUES, "mode")) or Mode.CAR,
         "capacity": c.integer("capacity", 0, MAX_LOAD),
@@ -347,7 +371,8 @@ def _read_rows(table: Table, columns: tuple[Column, ...], draft: Callable[[_Cell
     drafts = []
     for i, row in enumerate(table.rows):
         c = _Cells(row, native, table.columns)
-        if row.problems and not row.values:  # not a record at all (e.g. a JSON string)
+        if row.refused or (row.problems and not row.values):  # a cell too large, or not a
+            # record at all (e.g. a JSON string): its own problems are the row's
             drafts.append(_Draft(row, None, {}, {}, Crs.WGS84, ok=False))
         else:
             drafts.append(draft(c))
