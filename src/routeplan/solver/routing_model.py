@@ -81,6 +81,8 @@ class SearchSettings:
         return s
 
 
+#: Each team's visits in order, as positions in the candidates.
+type Chains = tuple[tuple[int, ...], ...]
 #: (best objective so far, solutions so far, visits planned in that best plan or None when
 #: it could not be read) -> stop now?
 type OnSolution = Callable[[int, int, int | None], bool]
@@ -148,9 +150,14 @@ class _Model:
 class RoutingModel:
     """Builds the OR-Tools model for `candidates` of `problem` and runs the search."""
 
-    def __init__(self, problem: Problem, candidates: Sequence[Candidate]) -> None:
+    def __init__(self, problem: Problem, candidates: Sequence[Candidate], *,
+                 hold: bool = False) -> None:
+        """`hold`: every candidate is a must-visit (the polish of a chosen set)."""
         self.problem = problem
         self.candidates = tuple(candidates)
+        self._hold = hold
+        self._ops_off = False  # the current model was closed without local-search operators
+        self._turn = 0  # fresh models built for a locked start so far (their node order)
         self._rep = _shared_depots(problem, [c.node for c in self.candidates])
         self._depots = sorted(set(self._rep.values()))
         self.n_nodes = len(self.candidates) + len(self._depots)
@@ -270,21 +277,42 @@ class RoutingModel:
         routing.AddSearchMonitor(routing.solver().CustomLimit(self._limit_reached))
         return m
 
+    def penalty(self, pos: int) -> int:
+        """What leaving candidate `pos` out costs in the objective."""
+        return self._penalty(self.candidates[pos])
+
+    def restore(self, chains: tuple[tuple[int, ...], ...]) -> SearchOutcome:
+        """Routes found elsewhere (candidate positions per team) as a plan of this model.
+
+        The routes are read into a fresh model, whose restore sets every time and break and
+        fails on a route the model does not allow; the outcome has no plan then.
+        """
+        m = self._build(tuple(range(len(self.candidates))))
+        self._m = m
+        self._callback[0] = lambda: None  # the restore is no solution to report
+        self._limit_armed = False
+        m.routing.CloseModel()
+        solution = m.routing.ReadAssignmentFromRoutes(self._indices(chains, m), True)
+        if solution is None:
+            return SearchOutcome((), None, "fail", 0)
+        return self._outcome(m.routing.solver().Assignment(solution), m, 0)
+
     def _penalty(self, c: Candidate) -> int:
         visit = self.problem.visits[c.visit]
         policy = self.problem.policy
-        if visit.must_visit:
+        if visit.must_visit or self._hold:
             return policy.must_visit_penalty
         return visit.priority * policy.priority_weight
 
     # -- search ----------------------------------------------------------------------------
 
-    def search(self, settings: SearchSettings, on_solution: OnSolution | None = None
-               ) -> SearchOutcome:
-        """Run the strategy: optional ruin-and-recreate ILS, then its metaheuristic.
+    def search(self, settings: SearchSettings, on_solution: OnSolution | None = None,
+               start: Chains | None = None) -> SearchOutcome:
+        """Run the strategy: ruin-and-recreate ILS, the held-set polish, then a GLS.
 
         Budgets: each phase gets its share of the time limit and, when a solution limit
-        is given, that limit; a stop asked for by `on_solution` ends every phase.
+        is given, that limit; a stop asked for by `on_solution` ends every phase. `start`
+        (candidate positions per team) is where the ILS begins instead of a first solution.
         """
         strategy = settings.resolved()
         began = monotonic()
@@ -296,39 +324,134 @@ class RoutingModel:
                 stopped[0] = True
             return stopped[0]
 
+        polish = strategy.polish_share if self._choosing() else 0.0
+        ruin = strategy.ruin_share if polish else min(
+            1.0, strategy.ruin_share + strategy.polish_share)
         first: Any = None
         first_model = self._m
-        if strategy.ruin_share > 0.0 and len(self.candidates) > 1:
-            budget = settings.time_limit_s * strategy.ruin_share
-            if settings.ruin_slice_s is not None and settings.solution_limit is None:
-                first = self._ruin_in_slices(strategy, budget, settings.ruin_slice_s,
-                                             _stop_after, best, stopped)
-            else:
-                params = ruin_parameters(strategy, budget, settings.solution_limit,
-                                         self.mean_arc_cost)
-                first = self._solve(params, _stop_after, best)
-                self._reached(first, _stop_after, best)
+        done: list[SearchOutcome] = []  # finished plans of the earlier phases
+        gls_from: Chains | None = None  # a plan the GLS starts from on a fresh model
+        if ruin > 0.0 and len(self.candidates) > 1:
+            first = self._ruin(strategy, settings.time_limit_s * ruin, settings, _stop_after,
+                               best, stopped, start)
             first_model = self._m
+            if first is not None and self._ops_off:
+                # the loop closed its model without local-search operators; GLS needs them
+                gls_from = self._chains(first, first_model)
+            if polish and first is not None and not stopped[0]:
+                # the polish starts from this plan and keeps it if it finds nothing better
+                polished = self._polish(self._chains(first, first_model), strategy,
+                                        settings, settings.time_limit_s * polish,
+                                        _stop_after, best)
+                if polished is not None:
+                    done.append(polished)
+                    gls_from = tuple(tuple(vr.order) for vr in polished.routes)
             if stopped[0]:
-                return self._outcome(*self._settled(first, first_model), best.solutions)
-        # what the first phase left of the wall-clock budget (all of it if it did not run)
+                if first is not None and not done:
+                    done.append(self._outcome(*self._settled(first, first_model), 0))
+                return self._best_of(done, best.solutions)
+        # what the earlier phases left of the wall-clock budget (all of it if none ran)
         rest = settings.time_limit_s - (monotonic() - began)
         params = base_parameters(strategy, max(rest, 0.05), settings.solution_limit)
-        start = first
-        if first is not None and settings.ruin_slice_s is not None and (
-                settings.solution_limit is None):
-            # the slices closed their models without local-search operators (see
-            # _ruin_in_slices); GLS needs them, so it runs on a fresh model from the best
-            chains = self._chains(first, first_model)
+        gls_start = first
+        if gls_from is not None:
             self._m = self._build(first_model.order)
             self.routing.CloseModelWithParameters(params)
-            start = self.routing.ReadAssignmentFromRoutes(self._indices(chains), True)
-        second = self._solve(params, _stop_after, best, start=start)
+            gls_start = self.routing.ReadAssignmentFromRoutes(self._indices(gls_from), True)
+        second = self._solve(params, _stop_after, best, start=gls_start)
         self._reached(second, _stop_after, best)
-        if first is not None and (second is None
-                                  or first.ObjectiveValue() < second.ObjectiveValue()):
-            return self._outcome(*self._settled(first, first_model), best.solutions)
-        return self._outcome(second, self._m, best.solutions)
+        if second is not None:
+            done.append(self._outcome(second, self._m, 0))
+        if first is not None and (not done or min(
+                o.objective if o.objective is not None else first.ObjectiveValue() + 1
+                for o in done) > first.ObjectiveValue()):
+            done.append(self._outcome(*self._settled(first, first_model), 0))
+        if not done:
+            return self._outcome(None, self._m, best.solutions)
+        return self._best_of(done, best.solutions)
+
+    def _choosing(self) -> bool:
+        """True when the search chooses visits: some candidate may be left out."""
+        return any(not self.problem.visits[c.visit].must_visit for c in self.candidates)
+
+    @staticmethod
+    def _best_of(outcomes: list[SearchOutcome], solutions: int) -> SearchOutcome:
+        """The plan of lowest objective (ties: the later phase), with the solution count."""
+        ranked = [o for o in outcomes if o.objective is not None]
+        if not ranked:
+            return replace(outcomes[-1], solutions=solutions)
+        low = min(o.objective for o in ranked if o.objective is not None)
+        chosen = [o for o in ranked if o.objective == low][-1]
+        return replace(chosen, solutions=solutions)
+
+    def _ruin(self, strategy: Strategy, budget: float, settings: SearchSettings,
+              on_solution: OnSolution, best: _Best, stopped: list[bool],
+              start: Chains | None) -> Any:
+        """The ruin-and-recreate phase, in one run or in slices; its best solution or None."""
+        if settings.ruin_slice_s is not None and settings.solution_limit is None:
+            return self._ruin_in_slices(strategy, budget, settings.ruin_slice_s, on_solution,
+                                        best, stopped, start)
+        params = ruin_parameters(strategy, budget, settings.solution_limit, self.mean_arc_cost)
+        if start is not None and not self._lock(start, params):
+            self._m = self._build(self._m.order)  # not seen; from a first solution then
+            self._ops_off = False
+        solution = self._solve(params, on_solution, best)
+        self._reached(solution, on_solution, best)
+        return solution
+
+    def _lock(self, chains: Chains, params: Any) -> bool:
+        """A fresh model closed for `params`, whose first solution is `chains`.
+
+        No descent before the loop: the plan is a search result already, and a descent
+        would take a good part of a short run; the operators are off on this model.
+        """
+        self._m = self._build(_shuffled(len(self.candidates), self._turn))
+        self._turn += 1
+        for field in params.local_search_operators.DESCRIPTOR.fields:
+            setattr(params.local_search_operators, field.name, _OFF)
+        self._ops_off = True
+        self.routing.CloseModelWithParameters(params)
+        return bool(self.routing.ApplyLocksToAllVehicles(self._indices(chains), True))
+
+    def _polish(self, chains: Chains, strategy: Strategy, settings: SearchSettings,
+                budget: float, on_solution: OnSolution, best: _Best) -> SearchOutcome | None:
+        """Minimise driving with the visits of `chains` held: the plan, on this model.
+
+        The held model has only those visits, each a must-visit; its objective plus the
+        penalties of the visits it leaves out (a constant) is this model's objective.
+        """
+        held = [p for chain in chains for p in chain]
+        if not held:
+            return None
+        at = {p: i for i, p in enumerate(held)}
+        borrowers = {self.problem.visits[self.candidates[p].visit].borrower_id for p in held}
+        groups: dict[str, int] = {}
+        for c in self.candidates:
+            bid = self.problem.visits[c.visit].borrower_id
+            if bid not in borrowers:
+                groups[bid] = max(groups.get(bid, 0), self._penalty(c))
+        offset = sum(groups.values())
+        model = RoutingModel(self.problem, [self.candidates[p] for p in held], hold=True)
+        model._turn = self._turn
+
+        def _report(objective: int, count: int, planned: int | None) -> bool:
+            return on_solution(objective + offset, best.solutions + count, planned)
+
+        rest = replace(settings, time_limit_s=budget,
+                       strategy=replace(strategy, polish_share=0.0,
+                                        ruin_share=strategy.ruin_share + strategy.polish_share))
+        outcome = model.search(rest, _report,
+                               start=tuple(tuple(at[p] for p in chain) for chain in chains))
+        best.solutions += outcome.solutions
+        if outcome.objective is None or outcome.objective >= self.problem.policy.must_visit_penalty:
+            return None  # a held visit was dropped: not the same set
+        routes = tuple(replace(vr, order=tuple(held[p] for p in vr.order))
+                       for vr in outcome.routes)
+        objective = outcome.objective + offset
+        lowest = best.offer(objective)
+        if lowest == objective:
+            best.planned = len(held)
+        return replace(outcome, routes=routes, objective=objective)
 
     def _settled(self, solution: Any, m: _Model) -> tuple[Any, _Model]:
         """A ruin-and-recreate solution with every variable bound, on a fresh model.
@@ -350,7 +473,8 @@ class RoutingModel:
         return fresh.routing.solver().Assignment(restored), fresh
 
     def _ruin_in_slices(self, strategy: Strategy, budget: float, slice_s: float,
-                        on_solution: OnSolution, best: _Best, stopped: list[bool]) -> Any:
+                        on_solution: OnSolution, best: _Best, stopped: list[bool],
+                        start: Chains | None = None) -> Any:
         """Ruin-and-recreate in runs of about `slice_s` seconds; the best solution found.
 
         A stop is checked between slices. Each slice takes its part of one cooling schedule
@@ -360,14 +484,15 @@ class RoutingModel:
         starts, so each slice gets a fresh model on which its starting plan is locked in as
         the first solution. The visit nodes of each new model come in another (seeded)
         order: the loop draws from one fixed random sequence, and renumbering keeps slices
-        that start from the same plan from repeating each other.
+        that start from the same plan from repeating each other. `start`, when given, is
+        where the first slice begins.
         """
         began = monotonic()
         walk = _Walk(lambda: temperature(strategy, self.mean_arc_cost,
                                          (monotonic() - began) / budget))
         kept: Any = None
         kept_model = self._m
-        turn = 0
+        pending = start
         while not stopped[0]:
             at = monotonic() - began
             left = budget - at
@@ -377,17 +502,11 @@ class RoutingModel:
             params = ruin_parameters(strategy, length, None, self.mean_arc_cost,
                                      span=(at / budget, min(1.0, (at + length) / budget)))
             if kept is not None:
-                start = walk.chains if walk.chains is not None else self._chains(kept, kept_model)
-                self._m = self._build(_shuffled(len(self.candidates), turn))
-                # no descent before the loop: the plan is a ruin-and-recreate result already,
-                # and a descent would take a good part of a slice
-                for field in params.local_search_operators.DESCRIPTOR.fields:
-                    setattr(params.local_search_operators, field.name, _OFF)
-                self.routing.CloseModelWithParameters(params)
-                if not self.routing.ApplyLocksToAllVehicles(self._indices(start), True):
-                    break
+                pending = walk.chains if walk.chains is not None else self._chains(
+                    kept, kept_model)
+            if pending is not None and not self._lock(pending, params):
+                break
             solution = self._solve(params, on_solution, best, walk=walk)
-            turn += 1
             if solution is None:
                 if kept is None or walk.chains is None:
                     break

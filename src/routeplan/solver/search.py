@@ -46,12 +46,18 @@ class Strategy:
 
     `ruin_share` is the part of the budget spent in ruin-and-recreate ILS before a GLS
     polish (0: GLS only). Temperatures are multiples of the mean arc cost.
+    `polish_share` splits a cover-then-polish search: after the ILS that chooses the visits
+    (`ruin_share`), the same ILS and a GLS minimise driving with the chosen visits held
+    (as must-visits, the others out) for this part of the budget; the rest is a GLS on the
+    whole day from the polished plan, free to trade visits again. On a day where every
+    visit is a must-visit there is nothing to choose, and the polish time goes to the ILS.
     """
 
     name: str
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     ruin_share: float = 0.0
+    polish_share: float = 0.0
     ruin_avg_removed: int = 10
     ruin_max_sequence: int = 10
     ruin_random_walk: int = 0  # visits a random-walk ruin removes, used in turn with SISR
@@ -61,10 +67,17 @@ class Strategy:
     temperature_start: float = 3.0
     temperature_end: float = 0.03
     slow_operators: bool = False
+    #: "ortools", or "pyvrp" for PyVRP's iterated local search where it models the day
+    #: (`routeplan.solver.pyvrp_engine`; elsewhere the first portfolio recipe runs instead)
+    engine: str = "ortools"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.ruin_share <= 1.0:
             raise ValueError(f"ruin_share {self.ruin_share} is not in [0, 1]")
+        if not 0.0 <= self.polish_share <= 1.0 - self.ruin_share:
+            raise ValueError(f"polish_share {self.polish_share} is not in [0, 1 - ruin_share]")
+        if self.engine not in ("ortools", "pyvrp"):
+            raise ValueError(f"engine {self.engine!r} is not 'ortools' or 'pyvrp'")
         getattr(routing_enums_pb2.FirstSolutionStrategy, self.first_solution)
         getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.metaheuristic)
 
@@ -80,9 +93,15 @@ RUIN_RECREATE_WIDE = Strategy("ruin-recreate-wide+gls", ruin_share=0.9, ruin_avg
                               ruin_max_sequence=15, recreate_order=("RANDOM",))
 #: Parallel cheapest insertion then GLS: OR-Tools' usual recipe (by name only).
 GUIDED = Strategy("gls")
+#: PyVRP's iterated local search: on the VRPTW classes an order of magnitude closer to the
+#: best-known costs than OR-Tools at the same time (issue 14); days with breaks or soft
+#: windows it does not model stay on OR-Tools.
+PYVRP = Strategy("pyvrp", engine="pyvrp")
 #: What the portfolio runs, one per process, in order of preference on a tie.
 PORTFOLIO: tuple[Strategy, ...] = (RUIN_RECREATE, RUIN_RECREATE_WIDE)
-STRATEGIES = {s.name: s for s in (*PORTFOLIO, GUIDED)}
+#: The portfolio on a day PyVRP models: its second process runs PyVRP instead.
+PORTFOLIO_PYVRP: tuple[Strategy, ...] = (RUIN_RECREATE, PYVRP)
+STRATEGIES = {s.name: s for s in (*PORTFOLIO, GUIDED, PYVRP)}
 
 def base_parameters(strategy: Strategy, time_limit_s: float,
                     solution_limit: int | None) -> Any:

@@ -16,10 +16,11 @@ from routeplan.domain.problem import Problem
 from routeplan.rules import reasons
 from routeplan.rules.compliance import assert_compliant
 from routeplan.rules.reasons import Explanation
+from routeplan.solver import pyvrp_engine
 from routeplan.solver.portfolio import run_portfolio
 from routeplan.solver.routing_model import SearchSettings, VehicleRoute
 from routeplan.solver.screen import Candidate, screen
-from routeplan.solver.search import PORTFOLIO, STRATEGIES
+from routeplan.solver.search import PORTFOLIO, PORTFOLIO_PYVRP, STRATEGIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +80,13 @@ STOP_SLICE_S = 1.5
 
 
 def search_settings(options: SolveOptions, limit: float, n_candidates: int,
-                    stoppable: bool = False) -> list[SearchSettings]:
+                    stoppable: bool = False, pyvrp: bool = False) -> list[SearchSettings]:
     """The strategies a solve runs, one per process, the preferred one first.
 
     `stoppable`: the caller may ask the solve to stop, so a time-limited search runs its
     ruin-and-recreate phase in short slices (a solution-limited one never does: it repeats).
+    `pyvrp`: PyVRP models the day (`pyvrp_engine.applies`), so the portfolio's second
+    process runs it instead of a second OR-Tools trajectory.
     """
     if options.strategy is not None:
         chosen = [STRATEGIES[options.strategy]]
@@ -96,7 +99,7 @@ def search_settings(options: SolveOptions, limit: float, n_candidates: int,
                             and multiprocessing.parent_process() is None
                             and limit >= PORTFOLIO_MIN_S
                             and n_candidates >= PORTFOLIO_MIN_VISITS) else 1
-        chosen = list(PORTFOLIO[:workers])
+        chosen = list((PORTFOLIO_PYVRP if pyvrp else PORTFOLIO)[:workers])
     slice_s = STOP_SLICE_S if stoppable and options.solution_limit is None else None
     return [SearchSettings(limit, options.solution_limit, options.first_solution,
                            options.metaheuristic, strategy, slice_s) for strategy in chosen]
@@ -138,7 +141,8 @@ def solve(
         left = limit - (time.perf_counter() - began) - _RESERVE_S
         budget = max(0.1, left) if options.solution_limit is None else limit
         settings = search_settings(options, budget, len(candidates),
-                                   stoppable=should_stop is not None)
+                                   stoppable=should_stop is not None,
+                                   pyvrp=pyvrp_engine.applies(problem, candidates))
         outcome = run_portfolio(problem, candidates, settings, on_solution)
         vehicle_routes, objective = outcome.routes, outcome.objective
         solutions = outcome.solutions
