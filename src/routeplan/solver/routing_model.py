@@ -324,7 +324,7 @@ class RoutingModel:
                 stopped[0] = True
             return stopped[0]
 
-        polish = strategy.polish_share if self._choosing() else 0.0
+        polish = strategy.polish_share if len(self.problem.teams) > 1 else 0.0
         ruin = strategy.ruin_share if polish else min(
             1.0, strategy.ruin_share + strategy.polish_share)
         first: Any = None
@@ -340,12 +340,11 @@ class RoutingModel:
                 gls_from = self._chains(first, first_model)
             if polish and first is not None and not stopped[0]:
                 # the polish starts from this plan and keeps it if it finds nothing better
-                polished = self._polish(self._chains(first, first_model), strategy,
-                                        settings, settings.time_limit_s * polish,
-                                        _stop_after, best)
-                if polished is not None:
-                    done.append(polished)
-                    gls_from = tuple(tuple(vr.order) for vr in polished.routes)
+                gls_from = self._polish(self._chains(first, first_model),
+                                        int(first.ObjectiveValue()), strategy, settings,
+                                        settings.time_limit_s * polish, _stop_after, best)
+                if stopped[0]:
+                    done.append(self.restore(gls_from))
             if stopped[0]:
                 if first is not None and not done:
                     done.append(self._outcome(*self._settled(first, first_model), 0))
@@ -369,6 +368,22 @@ class RoutingModel:
         if not done:
             return self._outcome(None, self._m, best.solutions)
         return self._best_of(done, best.solutions)
+
+    def improve(self, start: Chains, settings: SearchSettings) -> tuple[Chains, int] | None:
+        """Ruin-and-recreate from `start` alone: the best plan's chains and objective.
+
+        No GLS and no times: the polish reads only which visits go where, and what it costs.
+        None when the start could not be locked in.
+        """
+        strategy = settings.resolved()
+        params = ruin_parameters(strategy, settings.time_limit_s, settings.solution_limit,
+                                 self.mean_arc_cost)
+        if not self._lock(start, params):
+            return None
+        solution = self._solve(params, lambda *_: False, _Best())
+        if solution is None:
+            return None
+        return self._chains(solution, self._m), int(solution.ObjectiveValue())
 
     def _choosing(self) -> bool:
         """True when the search chooses visits: some candidate may be left out."""
@@ -413,45 +428,25 @@ class RoutingModel:
         self.routing.CloseModelWithParameters(params)
         return bool(self.routing.ApplyLocksToAllVehicles(self._indices(chains), True))
 
-    def _polish(self, chains: Chains, strategy: Strategy, settings: SearchSettings,
-                budget: float, on_solution: OnSolution, best: _Best) -> SearchOutcome | None:
-        """Minimise driving with the visits of `chains` held: the plan, on this model.
+    def _polish(self, chains: Chains, objective: int, strategy: Strategy,
+                settings: SearchSettings, budget: float, on_solution: OnSolution,
+                best: _Best) -> Chains:
+        """`chains` with less driving for the same visits (see `routeplan.solver.polish`)."""
+        from routeplan.solver.polish import polish_routes
 
-        The held model has only those visits, each a must-visit; its objective plus the
-        penalties of the visits it leaves out (a constant) is this model's objective.
-        """
-        held = [p for chain in chains for p in chain]
-        if not held:
-            return None
-        at = {p: i for i, p in enumerate(held)}
-        borrowers = {self.problem.visits[self.candidates[p].visit].borrower_id for p in held}
-        groups: dict[str, int] = {}
-        for c in self.candidates:
-            bid = self.problem.visits[c.visit].borrower_id
-            if bid not in borrowers:
-                groups[bid] = max(groups.get(bid, 0), self._penalty(c))
-        offset = sum(groups.values())
-        model = RoutingModel(self.problem, [self.candidates[p] for p in held], hold=True)
-        model._turn = self._turn
+        base = best.solutions
 
-        def _report(objective: int, count: int, planned: int | None) -> bool:
-            return on_solution(objective + offset, best.solutions + count, planned)
+        def _report(value: int, count: int, planned: int | None) -> bool:
+            lowest = best.offer(value)
+            if lowest == value:
+                best.planned = planned
+            return on_solution(lowest, base + count, best.planned)
 
-        rest = replace(settings, time_limit_s=budget,
-                       strategy=replace(strategy, polish_share=0.0,
-                                        ruin_share=strategy.ruin_share + strategy.polish_share))
-        outcome = model.search(rest, _report,
-                               start=tuple(tuple(at[p] for p in chain) for chain in chains))
-        best.solutions += outcome.solutions
-        if outcome.objective is None or outcome.objective >= self.problem.policy.must_visit_penalty:
-            return None  # a held visit was dropped: not the same set
-        routes = tuple(replace(vr, order=tuple(held[p] for p in vr.order))
-                       for vr in outcome.routes)
-        objective = outcome.objective + offset
-        lowest = best.offer(objective)
-        if lowest == objective:
-            best.planned = len(held)
-        return replace(outcome, routes=routes, objective=objective)
+        polished = polish_routes(self.problem, self.candidates, chains, objective, strategy,
+                                 time_limit_s=budget, solution_limit=settings.solution_limit,
+                                 on_solution=_report)
+        best.solutions += polished.solutions
+        return polished.chains
 
     def _settled(self, solution: Any, m: _Model) -> tuple[Any, _Model]:
         """A ruin-and-recreate solution with every variable bound, on a fresh model.

@@ -85,11 +85,13 @@ class Strategy:
 #: Ruin-and-recreate then a short GLS polish: the stronger recipe on the Solomon classes
 #: measured. 90 % of the budget in ruin-and-recreate: on R2/RC2 (few long routes) it is
 #: still improving at 60 %, on R1/RC1 the longer GLS share gained nothing (issue 6).
-RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.9, recreate_order=("RANDOM",))
+RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.15, polish_share=0.75,
+                         recreate_order=("RANDOM",))
 #: The same loop with larger ruins: a second, independent ruin-and-recreate trajectory for
 #: the portfolio's second process (the better of two draws beats ILS + a GLS partner, which
 #: wins on none of the Solomon classes measured).
-RUIN_RECREATE_WIDE = Strategy("ruin-recreate-wide+gls", ruin_share=0.9, ruin_avg_removed=15,
+RUIN_RECREATE_WIDE = Strategy("ruin-recreate-wide+gls", ruin_share=0.15, polish_share=0.75,
+                              ruin_avg_removed=15,
                               ruin_max_sequence=15, recreate_order=("RANDOM",))
 #: Parallel cheapest insertion then GLS: OR-Tools' usual recipe (by name only).
 GUIDED = Strategy("gls")
