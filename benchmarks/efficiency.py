@@ -42,7 +42,10 @@ from routeplan.solver import SolveOptions, solve
 from routeplan.workflows.build import build_problem, default_locator
 from routeplan.workflows.synth import synth_day
 
-_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
+#: ../shared/benchmarks beside the repository (or beside the worktrees' folder)
+_SHARED = next((p / "shared" / "benchmarks" for p in Path(__file__).resolve().parents[1:4]
+                if (p / "shared" / "benchmarks").is_dir()),
+               Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks")
 
 #: visits -> (prefecture, teams): three prefectures, about 12-14 candidate visits per team,
 #: so the 12-visit cap binds on some teams and the search has to choose.

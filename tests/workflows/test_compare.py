@@ -22,8 +22,8 @@ from routeplan.workflows.compare import (
     comparison_to_csv,
     comparison_to_dict,
 )
-from tests.workflows.fixtures import BUDGET, day_teams, day_visits
 from tests.days import WORKDAY
+from tests.workflows.fixtures import BUDGET, day_teams, day_visits
 
 SCENARIOS = (
     Scenario("default", Policy()),

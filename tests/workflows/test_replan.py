@@ -14,8 +14,8 @@ from routeplan.domain.outcome import Outcome, OutcomeStatus
 from routeplan.domain.plan import Plan, Stop
 from routeplan.rules.compliance import check
 from routeplan.workflows.replan import Disruption, replan, replan_detail
-from tests.workflows.fixtures import BUDGET, day_plan, day_problem
 from tests.days import ZZ
+from tests.workflows.fixtures import BUDGET, day_plan, day_problem
 
 H = 3600
 

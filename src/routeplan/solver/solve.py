@@ -99,7 +99,7 @@ def search_settings(options: SolveOptions, limit: float, n_candidates: int,
                             and multiprocessing.parent_process() is None
                             and limit >= PORTFOLIO_MIN_S
                             and n_candidates >= PORTFOLIO_MIN_VISITS) else 1
-        chosen = list((PORTFOLIO_PYVRP if pyvrp else PORTFOLIO)[:workers])
+        chosen = list((PORTFOLIO_PYVRP if pyvrp and workers > 1 else PORTFOLIO)[:workers])
     slice_s = STOP_SLICE_S if stoppable and options.solution_limit is None else None
     return [SearchSettings(limit, options.solution_limit, options.first_solution,
                            options.metaheuristic, strategy, slice_s) for strategy in chosen]
