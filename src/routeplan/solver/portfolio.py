@@ -158,10 +158,16 @@ def run_one(problem: Problem, candidates: Sequence[Candidate], settings: SearchS
         count[0] += 1
         return on_solution(objective, count[0], planned)
 
-    chains = pyvrp_engine.search(problem, candidates, model.penalty,
-                                 time_limit_s=settings.time_limit_s,
-                                 solution_limit=settings.solution_limit, seed=0,
-                                 on_best=_best, should_stop=poll)
+    began_here = time.monotonic()
+    try:
+        chains = pyvrp_engine.search(problem, candidates, model.penalty,
+                                     time_limit_s=settings.time_limit_s,
+                                     solution_limit=settings.solution_limit, seed=0,
+                                     on_best=_best, should_stop=poll)
+    except Exception:  # the second engine must not sink the solve: OR-Tools takes over
+        left = settings.time_limit_s - (time.monotonic() - began_here)
+        return model.search(replace(settings, strategy=PORTFOLIO[0],
+                                    time_limit_s=max(0.2, left)), on_solution)
     if chains is None:
         return SearchOutcome((), None, "fail (pyvrp)", count[0])
     outcome = model.restore(chains)

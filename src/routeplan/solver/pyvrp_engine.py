@@ -117,6 +117,7 @@ def build_data(problem: Problem, candidates: Sequence[Candidate], penalty: Calla
             barred = [n_dep + p for p in key[1]]
             if barred:
                 dur[:, barred] = _FORBIDDEN
+            np.fill_diagonal(dur, 0)
             matrices.append(np.ascontiguousarray(dur))
         cap = [problem.max_visits(team)]
         if use_load:
