@@ -343,7 +343,7 @@ class RoutingModel:
                 gls_from = self._polish(self._chains(first, first_model),
                                         int(first.ObjectiveValue()), strategy, settings,
                                         settings.time_limit_s * polish, _stop_after, best)
-                if stopped[0]:
+                if any(stopped):  # the polish heard a stop (mypy keeps stopped[0] False)
                     done.append(self.restore(gls_from))
             if stopped[0]:
                 if first is not None and not done:
