@@ -12,6 +12,13 @@ keeps the better plan: GLS from parallel cheapest insertion won on none of the c
 
 Temperatures scale with the problem's mean arc cost, so the same recipe fits a Solomon
 instance (tenths of a unit) and a Henan day (seconds of driving).
+
+Issue 14: on days of several hundred visits that loop makes only ~20 iterations a second, and
+its objective trades priority against driving, so at the default limit driving was 10-20 %
+above what the chosen visits need. The recipes now cover, then polish: a short loop chooses
+the visits, most of the budget lowers their driving with them held, a few neighbouring
+routes at a time (`routeplan.solver.polish`), and a last GLS on the whole day may trade
+visits again. Where PyVRP models the day (no breaks, hard windows) it runs beside OR-Tools.
 """
 
 from __future__ import annotations
@@ -82,14 +89,14 @@ class Strategy:
         getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.metaheuristic)
 
 
-#: Ruin-and-recreate then a short GLS polish: the stronger recipe on the Solomon classes
-#: measured. 90 % of the budget in ruin-and-recreate: on R2/RC2 (few long routes) it is
-#: still improving at 60 %, on R1/RC1 the longer GLS share gained nothing (issue 6).
+#: Cover then polish: 15 % ruin-and-recreate on the whole day chooses the visits, 75 % the
+#: neighbourhood polish with them held, 10 % GLS free to trade visits again. Measured on the
+#: 100/300/600-visit days (benchmarks/README.md, issue 14): 600 visits at 10 s drive 79-86 h
+#: instead of 110 h; cover shares of 0.3 and 0.45 left more driving at 10 s.
 RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.15, polish_share=0.75,
                          recreate_order=("RANDOM",))
-#: The same loop with larger ruins: a second, independent ruin-and-recreate trajectory for
-#: the portfolio's second process (the better of two draws beats ILS + a GLS partner, which
-#: wins on none of the Solomon classes measured).
+#: The same with larger ruins in the cover: a second, independent trajectory for the
+#: portfolio's second process on days PyVRP does not model.
 RUIN_RECREATE_WIDE = Strategy("ruin-recreate-wide+gls", ruin_share=0.15, polish_share=0.75,
                               ruin_avg_removed=15,
                               ruin_max_sequence=15, recreate_order=("RANDOM",))

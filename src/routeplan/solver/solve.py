@@ -43,8 +43,9 @@ class SolveOptions:
     """Search budget and strategy. With `solution_limit` instead of time pressure, runs repeat.
 
     `strategy` names a recipe of `routeplan.solver.search.STRATEGIES`; None runs the
-    portfolio (`search.PORTFOLIO`: ruin-and-recreate then GLS here, the same with larger
-    ruins in a second process) when `workers` allows it, else the first alone.
+    portfolio (`search.PORTFOLIO`: cover-then-polish here, the same with larger ruins in a
+    second process; on a day PyVRP models, `search.PORTFOLIO_PYVRP`: PyVRP here and
+    cover-then-polish in the second) when `workers` allows it, else cover-then-polish alone.
     `workers` None means two when the machine has two cores, this is not already a worker
     process, and the budget is a time limit of at least `PORTFOLIO_MIN_S` seconds, else one.
     `first_solution` and `metaheuristic` override the recipe's own (e.g.
