@@ -357,10 +357,16 @@ class RoutingModel:
             self._m = self._build(first_model.order)
             self.routing.CloseModelWithParameters(params)
             gls_start = self.routing.ReadAssignmentFromRoutes(self._indices(gls_from), True)
-        second = self._solve(params, _stop_after, best, start=gls_start)
-        self._reached(second, _stop_after, best)
-        if second is not None:
-            done.append(self._outcome(second, self._m, 0))
+            if gls_start is not None:
+                # the plan as the earlier phases left it counts whatever the GLS does: a GLS
+                # cut short by the clock returned nothing (seen under load at 600 visits)
+                gls_start = self.routing.solver().Assignment(gls_start)
+                done.append(self._outcome(gls_start, self._m, 0))
+        if gls_start is not None or first is None:
+            second = self._solve(params, _stop_after, best, start=gls_start)
+            self._reached(second, _stop_after, best)
+            if second is not None:
+                done.append(self._outcome(second, self._m, 0))
         if first is not None and (not done or min(
                 o.objective if o.objective is not None else first.ObjectiveValue() + 1
                 for o in done) > first.ObjectiveValue()):
