@@ -18,6 +18,7 @@ seed and a budget give the same plan; with a time limit each gets a slice of the
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -103,6 +104,10 @@ def polish_routes(problem: Problem, candidates: Sequence[Candidate], chains: Cha
         result = _solve_sub(problem, candidates, chains, teams, recipe, budget,
                             SUB_SOLUTIONS if subs is not None else None)
         done += 1
+        if done % 20 == 0:
+            # the sub-models' OR-Tools memory is freed only with their Python cycles, which
+            # look small to the collector: 440 -> 340 MB after 30 s on 300 visits
+            gc.collect()
         if result is not None:
             gain, new_chains, count = result
             solutions += count

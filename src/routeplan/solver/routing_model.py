@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -273,8 +274,12 @@ class RoutingModel:
         # can abort the process in the same CHECK on days with breaks (300 visits), so the
         # limit is armed only outside that loop: a stop asked for during it takes effect at
         # the end of its run, which `SearchSettings.ruin_slice_s` keeps short.
-        routing.AddAtSolutionCallback(self._dispatch)
-        routing.AddSearchMonitor(routing.solver().CustomLimit(self._limit_reached))
+        # through weak references: OR-Tools holds its callbacks for good, and a bound method
+        # would keep this object, and so every model it built, alive (a leak of ~30 MB/s
+        # once the polish built many small models)
+        routing.AddAtSolutionCallback(_weakly(self, RoutingModel._dispatch, None))
+        routing.AddSearchMonitor(routing.solver().CustomLimit(
+            _weakly(self, RoutingModel._limit_reached, True)))
         return m
 
     def penalty(self, pos: int) -> int:
@@ -667,6 +672,18 @@ class RoutingModel:
             out.append(VehicleRoute(v, tuple(order), tuple(starts), depart, ret,
                                     break_start.get(v)))
         return tuple(out)
+
+
+def _weakly[T](model: RoutingModel, method: Callable[[RoutingModel], T], gone: T
+              ) -> Callable[[], T]:
+    """`method` of `model` as a callback that does not keep `model` alive (`gone` after)."""
+    ref = weakref.ref(model)
+
+    def call() -> T:
+        target = ref()
+        return gone if target is None else method(target)
+
+    return call
 
 
 def _shuffled(n: int, turn: int) -> tuple[int, ...]:
