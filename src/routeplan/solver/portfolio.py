@@ -153,17 +153,26 @@ def run_one(problem: Problem, candidates: Sequence[Candidate], settings: SearchS
             settings = replace(settings, strategy=PORTFOLIO[0])
         return model.search(settings, on_solution)
     count = [0]
+    last: list[tuple[int, int]] = []  # the best plan's objective and visits, once there is one
 
     def _best(objective: int, planned: int) -> bool:
         count[0] += 1
+        last[:] = [(objective, planned)]
         return on_solution(objective, count[0], planned)
+
+    def _asked() -> bool:
+        # PyVRP may go long without a new best: the caller is asked between its iterations
+        # too (every 0.2 s), with the best so far, as the OR-Tools searches do
+        if poll():
+            return True
+        return bool(last) and on_solution(last[0][0], count[0], last[0][1])
 
     began_here = time.monotonic()
     try:
         chains = pyvrp_engine.search(problem, candidates, model.penalty,
                                      time_limit_s=settings.time_limit_s,
                                      solution_limit=settings.solution_limit, seed=0,
-                                     on_best=_best, should_stop=poll)
+                                     on_best=_best, should_stop=_asked)
     except Exception:  # the second engine must not sink the solve: OR-Tools takes over
         left = settings.time_limit_s - (time.monotonic() - began_here)
         return model.search(replace(settings, strategy=PORTFOLIO[0],

@@ -26,6 +26,8 @@ from routeplan.solver.search import (
 )
 
 HORIZON_S = 24 * 3600
+#: Seconds of cover per candidate visit a cover-then-polish search keeps at the least.
+COVER_S_PER_VISIT = 0.01
 _OFF = optional_boolean_pb2.BOOL_FALSE
 
 
@@ -332,6 +334,13 @@ class RoutingModel:
         polish = strategy.polish_share if len(self.problem.teams) > 1 else 0.0
         ruin = strategy.ruin_share if polish else min(
             1.0, strategy.ruin_share + strategy.polish_share)
+        if polish and settings.solution_limit is None:
+            # a short budget for many visits: the cover needs its time to choose them (the
+            # parts of a 5,000-visit day got ~4 s for ~200 visits and planned less priority)
+            cover = min(0.75, COVER_S_PER_VISIT * len(self.candidates) / settings.time_limit_s)
+            if cover > ruin:
+                polish *= (1.0 - cover) / (1.0 - ruin)
+                ruin = cover
         first: Any = None
         first_model = self._m
         done: list[SearchOutcome] = []  # finished plans of the earlier phases
@@ -340,6 +349,11 @@ class RoutingModel:
             first = self._ruin(strategy, settings.time_limit_s * ruin, settings, _stop_after,
                                best, stopped, start)
             first_model = self._m
+            if first is None and polish and not stopped[0]:
+                # the cover's share ran out before its first solution (a large day under
+                # load): the polish still needs a plan to start from
+                first = self._first_plan(strategy, settings, began, _stop_after, best)
+                first_model = self._m
             if first is not None and self._ops_off:
                 # the loop closed its model without local-search operators; GLS needs them
                 gls_from = self._chains(first, first_model)
@@ -356,6 +370,9 @@ class RoutingModel:
                 return self._best_of(done, best.solutions)
         # what the earlier phases left of the wall-clock budget (all of it if none ran)
         rest = settings.time_limit_s - (monotonic() - began)
+        if polish and gls_from is not None and strategy.trade_ils:
+            return self._trade(gls_from, strategy, settings, max(rest, 0.05), _stop_after,
+                               best, done)
         params = base_parameters(strategy, max(rest, 0.05), settings.solution_limit)
         gls_start = first
         if gls_from is not None:
@@ -395,6 +412,42 @@ class RoutingModel:
         if solution is None:
             return None
         return self._chains(solution, self._m), int(solution.ObjectiveValue())
+
+    def _trade(self, chains: Chains, strategy: Strategy, settings: SearchSettings,
+               budget: float, on_solution: OnSolution, best: _Best,
+               done: list[SearchOutcome]) -> SearchOutcome:
+        """The last phase: ruin-and-recreate on the whole day from the polished plan.
+
+        Its recreate also inserts visits left out, into routes the polish made shorter;
+        it runs on the cold end of the cooling schedule, and the polished plan counts too.
+        """
+        began = monotonic()
+        done.append(self.restore(chains))
+        params = ruin_parameters(strategy, budget * 0.4, settings.solution_limit,
+                                 self.mean_arc_cost, span=(0.6, 1.0))
+        if self._lock(chains, params):
+            traded = self._solve(params, on_solution, best)
+            self._reached(traded, on_solution, best)
+            if traded is not None and traded.ObjectiveValue() < (done[-1].objective or 0):
+                # the visits it traded in have routes of their own to polish
+                again = self._polish(self._chains(traded, self._m), int(traded.ObjectiveValue()),
+                                     strategy, settings,
+                                     max(0.05, budget - (monotonic() - began) - 0.3),
+                                     on_solution, best)
+                done.append(self.restore(again))
+        return self._best_of(done, best.solutions)
+
+    def _first_plan(self, strategy: Strategy, settings: SearchSettings, began: float,
+                    on_solution: OnSolution, best: _Best) -> Any:
+        """The strategy's first solution alone, on a fresh model, in half the time left."""
+        rest = settings.time_limit_s - (monotonic() - began)
+        params = base_parameters(replace(strategy, metaheuristic="GREEDY_DESCENT"),
+                                 max(0.1, rest / 2), 1)
+        self._m = self._build(self._m.order)
+        self._ops_off = False
+        solution = self._solve(params, on_solution, best)
+        self._reached(solution, on_solution, best)
+        return solution
 
     def _choosing(self) -> bool:
         """True when the search chooses visits: some candidate may be left out."""

@@ -65,6 +65,9 @@ class Strategy:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     ruin_share: float = 0.0
     polish_share: float = 0.0
+    #: after a polish, the last part of the budget goes to ruin-and-recreate on the whole
+    #: day (True) rather than to a GLS
+    trade_ils: bool = False
     ruin_avg_removed: int = 10
     ruin_max_sequence: int = 10
     ruin_random_walk: int = 0  # visits a random-walk ruin removes, used in turn with SISR
@@ -93,12 +96,12 @@ class Strategy:
 #: neighbourhood polish with them held, 10 % GLS free to trade visits again. Measured on the
 #: 100/300/600-visit days (benchmarks/README.md, issue 14): 600 visits at 10 s drive 79-86 h
 #: instead of 110 h; cover shares of 0.3 and 0.45 left more driving at 10 s.
-RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.15, polish_share=0.75,
-                         recreate_order=("RANDOM",))
+RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.15, polish_share=0.5,
+                         trade_ils=True, recreate_order=("RANDOM",))
 #: The same with larger ruins in the cover: a second, independent trajectory for the
 #: portfolio's second process on days PyVRP does not model.
-RUIN_RECREATE_WIDE = Strategy("ruin-recreate-wide+gls", ruin_share=0.15, polish_share=0.75,
-                              ruin_avg_removed=15,
+RUIN_RECREATE_WIDE = Strategy("ruin-recreate-wide+gls", ruin_share=0.15, polish_share=0.5,
+                              trade_ils=True, ruin_avg_removed=15,
                               ruin_max_sequence=15, recreate_order=("RANDOM",))
 #: Parallel cheapest insertion then GLS: OR-Tools' usual recipe (by name only).
 GUIDED = Strategy("gls")
