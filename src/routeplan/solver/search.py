@@ -92,10 +92,11 @@ class Strategy:
         getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.metaheuristic)
 
 
-#: Cover then polish: 15 % ruin-and-recreate on the whole day chooses the visits, 75 % the
-#: neighbourhood polish with them held, 10 % GLS free to trade visits again. Measured on the
-#: 100/300/600-visit days (benchmarks/README.md, issue 14): 600 visits at 10 s drive 79-86 h
-#: instead of 110 h; cover shares of 0.3 and 0.45 left more driving at 10 s.
+#: Cover then polish: 15 % ruin-and-recreate on the whole day chooses the visits (at least
+#: `routing_model.COVER_S_PER_VISIT` per visit), 50 % the neighbourhood polish with them
+#: held, the rest ruin-and-recreate on the whole day from the polished plan, free to trade
+#: visits again, and a polish of what it traded in. Measured on the 100/300/600-visit days
+#: (benchmarks/README.md, issue 14): 600 visits at 10 s drive 79-87 h instead of 110 h.
 RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.15, polish_share=0.5,
                          trade_ils=True, recreate_order=("RANDOM",))
 #: The same with larger ruins in the cover: a second, independent trajectory for the
