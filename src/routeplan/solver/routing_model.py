@@ -449,10 +449,6 @@ class RoutingModel:
         self._reached(solution, on_solution, best)
         return solution
 
-    def _choosing(self) -> bool:
-        """True when the search chooses visits: some candidate may be left out."""
-        return any(not self.problem.visits[c.visit].must_visit for c in self.candidates)
-
     @staticmethod
     def _best_of(outcomes: list[SearchOutcome], solutions: int) -> SearchOutcome:
         """The plan of lowest objective (ties: the later phase), with the solution count."""
