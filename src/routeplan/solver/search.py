@@ -93,10 +93,12 @@ class Strategy:
 
 
 #: Cover then polish: 15 % ruin-and-recreate on the whole day chooses the visits (at least
-#: `routing_model.COVER_S_PER_VISIT` per visit), 50 % the neighbourhood polish with them
-#: held, the rest ruin-and-recreate on the whole day from the polished plan, free to trade
-#: visits again, and a polish of what it traded in. Measured on the 100/300/600-visit days
-#: (benchmarks/README.md, issue 14): 600 visits at 10 s drive 79-87 h instead of 110 h.
+#: `routing_model.COVER_S_PER_VISIT` per visit, at most `COVER_MAX`), 50 % the neighbourhood
+#: polish with them held, the rest ruin-and-recreate on the whole day from the polished
+#: plan, free to trade visits again, then a polish of what it traded in. Measured on the
+#: 100/300/600-visit days (benchmarks/README.md, issue 14): driving 92 / 70 / 68 h at
+#: 600 visits and 10 / 30 / 120 s instead of 110 / 98 / 73 h; with a GLS as the last
+#: phase driving was lower at 600 visits but 300 visits at 10 s planned less priority.
 RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.15, polish_share=0.5,
                          trade_ils=True, recreate_order=("RANDOM",))
 #: The same with larger ruins in the cover: a second, independent trajectory for the
