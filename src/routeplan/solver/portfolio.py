@@ -12,13 +12,15 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue as queue_mod
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from routeplan.domain.problem import Problem
+from routeplan.solver import pyvrp_engine
 from routeplan.solver.routing_model import OnSolution, RoutingModel, SearchOutcome, SearchSettings
 from routeplan.solver.screen import Candidate
+from routeplan.solver.search import PORTFOLIO
 
 #: Seconds a child may overrun its limit (model build, reading the result) before it is
 #: given up on; its strategy then simply does not compete.
@@ -33,8 +35,15 @@ def run_portfolio(problem: Problem, candidates: Sequence[Candidate],
         raise ValueError("run_portfolio needs at least one strategy")
     began = time.monotonic()
     if len(settings) == 1:
-        model = RoutingModel(problem, candidates)
-        return model.search(_less(settings[0], began), on_solution)
+        stopped = [False]
+
+        def _alone(objective: int, count: int, planned: int | None) -> bool:
+            stopped[0] = stopped[0] or bool(on_solution and on_solution(objective, count,
+                                                                        planned))
+            return stopped[0]
+
+        return run_one(problem, candidates, _less(settings[0], began), _alone,
+                       lambda: stopped[0])
     ctx = mp.get_context("spawn")
     messages: Any = ctx.Queue()
     stop = ctx.Event()
@@ -72,8 +81,7 @@ def run_portfolio(problem: Problem, candidates: Sequence[Candidate],
             stop.set()
         return stop.is_set()
 
-    model = RoutingModel(problem, candidates)
-    results[0] = model.search(_less(settings[0], began), _own)
+    results[0] = run_one(problem, candidates, _less(settings[0], began), _own, stop.is_set)
     deadline = began + max(s.time_limit_s for s in settings) + _GRACE_S
     while len(results) < len(settings):
         try:
@@ -127,6 +135,55 @@ class _Job:
     index: int
 
 
+def run_one(problem: Problem, candidates: Sequence[Candidate], settings: SearchSettings,
+            on_solution: OnSolution, poll: Callable[[], bool], *, began: float | None = None
+            ) -> SearchOutcome:
+    """One strategy's search on its engine. `poll` says whether a stop was asked for.
+
+    `began`, when given, is when the budget started (the model build and, in a child, the
+    process start count against it). A PyVRP strategy on a day PyVRP does not model runs
+    the first portfolio recipe instead.
+    """
+    model = RoutingModel(problem, candidates)
+    if began is not None:
+        settings = _less(settings, began)
+    strategy = settings.resolved()
+    if strategy.engine != "pyvrp" or not pyvrp_engine.applies(problem, candidates):
+        if strategy.engine == "pyvrp":
+            settings = replace(settings, strategy=PORTFOLIO[0])
+        return model.search(settings, on_solution)
+    count = [0]
+    last: list[tuple[int, int]] = []  # the best plan's objective and visits, once there is one
+
+    def _best(objective: int, planned: int) -> bool:
+        count[0] += 1
+        last[:] = [(objective, planned)]
+        return on_solution(objective, count[0], planned)
+
+    def _asked() -> bool:
+        # PyVRP may go long without a new best: the caller is asked between its iterations
+        # too (every 0.2 s), with the best so far, as the OR-Tools searches do
+        if poll():
+            return True
+        return bool(last) and on_solution(last[0][0], count[0], last[0][1])
+
+    began_here = time.monotonic()
+    try:
+        chains = pyvrp_engine.search(problem, candidates, model.penalty,
+                                     time_limit_s=settings.time_limit_s,
+                                     solution_limit=settings.solution_limit, seed=0,
+                                     on_best=_best, should_stop=_asked)
+    except Exception:  # the second engine must not sink the solve: OR-Tools takes over
+        left = settings.time_limit_s - (time.monotonic() - began_here)
+        return model.search(replace(settings, strategy=PORTFOLIO[0],
+                                    time_limit_s=max(0.2, left)), on_solution)
+    if chains is None:
+        return SearchOutcome((), None, "fail (pyvrp)", count[0])
+    outcome = model.restore(chains)
+    return replace(outcome, solutions=count[0],
+                   status="success" if outcome.objective is not None else "fail")
+
+
 def _less(settings: SearchSettings, began: float) -> SearchSettings:
     """The settings with the time already spent since `began` taken off a time budget."""
     if settings.solution_limit is not None:
@@ -140,15 +197,11 @@ def _worker(job: _Job, messages: Any, stop: Any) -> None:
     problem, candidates, settings, began, index = (job.problem, job.candidates, job.settings,
                                                    job.began, job.index)
     try:
-        model = RoutingModel(problem, candidates)
-        # the spawn and the model build used part of the shared wall-clock budget
-        settings = _less(settings, began)
-
         def _progress(objective: int, count: int, planned: int | None) -> bool:
             messages.put(("progress", index, (objective, count, planned)))
             return bool(stop.is_set())
 
-        outcome = model.search(settings, _progress)
+        outcome = run_one(problem, candidates, settings, _progress, stop.is_set, began=began)
         messages.put(("done", index, outcome))
     except Exception as exc:  # a failed strategy must not sink the solve
         messages.put(("error", index, repr(exc)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,12 @@ from routeplan.solver.search import (
 )
 
 HORIZON_S = 24 * 3600
+#: Seconds of cover per candidate visit a cover-then-polish search keeps at the least.
+COVER_S_PER_VISIT = 0.01
+#: ... but never more than this share of the budget. At 600 visits and 10 s the cover then
+#: takes 53 % (91.8 h of driving; 79-87 h with 15 %); a cap of 0.35 was tried once under
+#: load (88.8 / 94.2 h), too little to choose on, so the measured setting stays.
+COVER_MAX = 0.75
 _OFF = optional_boolean_pb2.BOOL_FALSE
 
 
@@ -81,6 +88,8 @@ class SearchSettings:
         return s
 
 
+#: Each team's visits in order, as positions in the candidates.
+type Chains = tuple[tuple[int, ...], ...]
 #: (best objective so far, solutions so far, visits planned in that best plan or None when
 #: it could not be read) -> stop now?
 type OnSolution = Callable[[int, int, int | None], bool]
@@ -148,9 +157,14 @@ class _Model:
 class RoutingModel:
     """Builds the OR-Tools model for `candidates` of `problem` and runs the search."""
 
-    def __init__(self, problem: Problem, candidates: Sequence[Candidate]) -> None:
+    def __init__(self, problem: Problem, candidates: Sequence[Candidate], *,
+                 hold: bool = False) -> None:
+        """`hold`: every candidate is a must-visit (the polish of a chosen set)."""
         self.problem = problem
         self.candidates = tuple(candidates)
+        self._hold = hold
+        self._ops_off = False  # the current model was closed without local-search operators
+        self._turn = 0  # fresh models built for a locked start so far (their node order)
         self._rep = _shared_depots(problem, [c.node for c in self.candidates])
         self._depots = sorted(set(self._rep.values()))
         self.n_nodes = len(self.candidates) + len(self._depots)
@@ -266,25 +280,50 @@ class RoutingModel:
         # can abort the process in the same CHECK on days with breaks (300 visits), so the
         # limit is armed only outside that loop: a stop asked for during it takes effect at
         # the end of its run, which `SearchSettings.ruin_slice_s` keeps short.
-        routing.AddAtSolutionCallback(self._dispatch)
-        routing.AddSearchMonitor(routing.solver().CustomLimit(self._limit_reached))
+        # through weak references: OR-Tools holds its callbacks for good, and a bound method
+        # would keep this object, and so every model it built, alive (a leak of ~30 MB/s
+        # once the polish built many small models)
+        routing.AddAtSolutionCallback(_weakly(self, RoutingModel._dispatch, None))
+        routing.AddSearchMonitor(routing.solver().CustomLimit(
+            _weakly(self, RoutingModel._limit_reached, True)))
         return m
+
+    def penalty(self, pos: int) -> int:
+        """What leaving candidate `pos` out costs in the objective."""
+        return self._penalty(self.candidates[pos])
+
+    def restore(self, chains: tuple[tuple[int, ...], ...]) -> SearchOutcome:
+        """Routes found elsewhere (candidate positions per team) as a plan of this model.
+
+        The routes are read into a fresh model, whose restore sets every time and break and
+        fails on a route the model does not allow; the outcome has no plan then.
+        """
+        m = self._build(tuple(range(len(self.candidates))))
+        self._m = m
+        self._callback[0] = lambda: None  # the restore is no solution to report
+        self._limit_armed = False
+        m.routing.CloseModel()
+        solution = m.routing.ReadAssignmentFromRoutes(self._indices(chains, m), True)
+        if solution is None:
+            return SearchOutcome((), None, "fail", 0)
+        return self._outcome(m.routing.solver().Assignment(solution), m, 0)
 
     def _penalty(self, c: Candidate) -> int:
         visit = self.problem.visits[c.visit]
         policy = self.problem.policy
-        if visit.must_visit:
+        if visit.must_visit or self._hold:
             return policy.must_visit_penalty
         return visit.priority * policy.priority_weight
 
     # -- search ----------------------------------------------------------------------------
 
-    def search(self, settings: SearchSettings, on_solution: OnSolution | None = None
-               ) -> SearchOutcome:
-        """Run the strategy: optional ruin-and-recreate ILS, then its metaheuristic.
+    def search(self, settings: SearchSettings, on_solution: OnSolution | None = None,
+               start: Chains | None = None) -> SearchOutcome:
+        """Run the strategy: ruin-and-recreate ILS, the held-set polish, then a GLS.
 
         Budgets: each phase gets its share of the time limit and, when a solution limit
-        is given, that limit; a stop asked for by `on_solution` ends every phase.
+        is given, that limit; a stop asked for by `on_solution` ends every phase. `start`
+        (candidate positions per team) is where the ILS begins instead of a first solution.
         """
         strategy = settings.resolved()
         began = monotonic()
@@ -296,39 +335,182 @@ class RoutingModel:
                 stopped[0] = True
             return stopped[0]
 
+        polish = strategy.polish_share if len(self.problem.teams) > 1 else 0.0
+        ruin = strategy.ruin_share if polish else min(
+            1.0, strategy.ruin_share + strategy.polish_share)
+        if polish and settings.solution_limit is None:
+            # a short budget for many visits: the cover needs its time to choose them (the
+            # parts of a 5,000-visit day got ~4 s for ~200 visits and planned less priority)
+            cover = min(COVER_MAX, COVER_S_PER_VISIT * len(self.candidates) / settings.time_limit_s)
+            if cover > ruin:
+                polish *= (1.0 - cover) / (1.0 - ruin)
+                ruin = cover
         first: Any = None
         first_model = self._m
-        if strategy.ruin_share > 0.0 and len(self.candidates) > 1:
-            budget = settings.time_limit_s * strategy.ruin_share
-            if settings.ruin_slice_s is not None and settings.solution_limit is None:
-                first = self._ruin_in_slices(strategy, budget, settings.ruin_slice_s,
-                                             _stop_after, best, stopped)
-            else:
-                params = ruin_parameters(strategy, budget, settings.solution_limit,
-                                         self.mean_arc_cost)
-                first = self._solve(params, _stop_after, best)
-                self._reached(first, _stop_after, best)
+        done: list[SearchOutcome] = []  # finished plans of the earlier phases
+        gls_from: Chains | None = None  # a plan the GLS starts from on a fresh model
+        if ruin > 0.0 and len(self.candidates) > 1:
+            first = self._ruin(strategy, settings.time_limit_s * ruin, settings, _stop_after,
+                               best, stopped, start)
             first_model = self._m
+            if first is None and polish and not stopped[0]:
+                # the cover's share ran out before its first solution (a large day under
+                # load): the polish still needs a plan to start from
+                first = self._first_plan(strategy, settings, began, _stop_after, best)
+                first_model = self._m
+            if first is not None and self._ops_off:
+                # the loop closed its model without local-search operators; GLS needs them
+                gls_from = self._chains(first, first_model)
+            if polish and first is not None and not stopped[0]:
+                # the polish starts from this plan and keeps it if it finds nothing better
+                gls_from = self._polish(self._chains(first, first_model),
+                                        int(first.ObjectiveValue()), strategy, settings,
+                                        settings.time_limit_s * polish, _stop_after, best)
+                if any(stopped):  # the polish heard a stop (mypy keeps stopped[0] False)
+                    done.append(self.restore(gls_from))
             if stopped[0]:
-                return self._outcome(*self._settled(first, first_model), best.solutions)
-        # what the first phase left of the wall-clock budget (all of it if it did not run)
+                if first is not None and not done:
+                    done.append(self._outcome(*self._settled(first, first_model), 0))
+                return self._best_of(done, best.solutions)
+        # what the earlier phases left of the wall-clock budget (all of it if none ran)
         rest = settings.time_limit_s - (monotonic() - began)
+        if polish and gls_from is not None and strategy.trade_ils:
+            return self._trade(gls_from, strategy, settings, max(rest, 0.05), _stop_after,
+                               best, done)
         params = base_parameters(strategy, max(rest, 0.05), settings.solution_limit)
-        start = first
-        if first is not None and settings.ruin_slice_s is not None and (
-                settings.solution_limit is None):
-            # the slices closed their models without local-search operators (see
-            # _ruin_in_slices); GLS needs them, so it runs on a fresh model from the best
-            chains = self._chains(first, first_model)
+        gls_start = first
+        if gls_from is not None:
             self._m = self._build(first_model.order)
             self.routing.CloseModelWithParameters(params)
-            start = self.routing.ReadAssignmentFromRoutes(self._indices(chains), True)
-        second = self._solve(params, _stop_after, best, start=start)
-        self._reached(second, _stop_after, best)
-        if first is not None and (second is None
-                                  or first.ObjectiveValue() < second.ObjectiveValue()):
-            return self._outcome(*self._settled(first, first_model), best.solutions)
-        return self._outcome(second, self._m, best.solutions)
+            gls_start = self.routing.ReadAssignmentFromRoutes(self._indices(gls_from), True)
+            if gls_start is not None:
+                # the plan as the earlier phases left it counts whatever the GLS does: a GLS
+                # cut short by the clock returned nothing (seen under load at 600 visits)
+                gls_start = self.routing.solver().Assignment(gls_start)
+                done.append(self._outcome(gls_start, self._m, 0))
+        if gls_start is not None or first is None:
+            second = self._solve(params, _stop_after, best, start=gls_start)
+            self._reached(second, _stop_after, best)
+            if second is not None:
+                done.append(self._outcome(second, self._m, 0))
+        if first is not None and (not done or min(
+                o.objective if o.objective is not None else first.ObjectiveValue() + 1
+                for o in done) > first.ObjectiveValue()):
+            done.append(self._outcome(*self._settled(first, first_model), 0))
+        if not done:
+            return self._outcome(None, self._m, best.solutions)
+        return self._best_of(done, best.solutions)
+
+    def improve(self, start: Chains, settings: SearchSettings) -> tuple[Chains, int] | None:
+        """Ruin-and-recreate from `start` alone: the best plan's chains and objective.
+
+        No GLS and no times: the polish reads only which visits go where, and what it costs.
+        None when the start could not be locked in.
+        """
+        strategy = settings.resolved()
+        params = ruin_parameters(strategy, settings.time_limit_s, settings.solution_limit,
+                                 self.mean_arc_cost)
+        if not self._lock(start, params):
+            return None
+        solution = self._solve(params, lambda *_: False, _Best())
+        if solution is None:
+            return None
+        return self._chains(solution, self._m), int(solution.ObjectiveValue())
+
+    def _trade(self, chains: Chains, strategy: Strategy, settings: SearchSettings,
+               budget: float, on_solution: OnSolution, best: _Best,
+               done: list[SearchOutcome]) -> SearchOutcome:
+        """The last phase: ruin-and-recreate on the whole day from the polished plan.
+
+        Its recreate also inserts visits left out, into routes the polish made shorter;
+        it runs on the cold end of the cooling schedule, and the polished plan counts too.
+        """
+        began = monotonic()
+        done.append(self.restore(chains))
+        params = ruin_parameters(strategy, budget * 0.4, settings.solution_limit,
+                                 self.mean_arc_cost, span=(0.6, 1.0))
+        if self._lock(chains, params):
+            traded = self._solve(params, on_solution, best)
+            self._reached(traded, on_solution, best)
+            if traded is not None and traded.ObjectiveValue() < (done[-1].objective or 0):
+                # the visits it traded in have routes of their own to polish
+                again = self._polish(self._chains(traded, self._m), int(traded.ObjectiveValue()),
+                                     strategy, settings,
+                                     max(0.05, budget - (monotonic() - began) - 0.3),
+                                     on_solution, best)
+                done.append(self.restore(again))
+        return self._best_of(done, best.solutions)
+
+    def _first_plan(self, strategy: Strategy, settings: SearchSettings, began: float,
+                    on_solution: OnSolution, best: _Best) -> Any:
+        """The strategy's first solution alone, on a fresh model, in half the time left."""
+        rest = settings.time_limit_s - (monotonic() - began)
+        params = base_parameters(replace(strategy, metaheuristic="GREEDY_DESCENT"),
+                                 max(0.1, rest / 2), 1)
+        self._m = self._build(self._m.order)
+        self._ops_off = False
+        solution = self._solve(params, on_solution, best)
+        self._reached(solution, on_solution, best)
+        return solution
+
+    @staticmethod
+    def _best_of(outcomes: list[SearchOutcome], solutions: int) -> SearchOutcome:
+        """The plan of lowest objective (ties: the later phase), with the solution count."""
+        ranked = [o for o in outcomes if o.objective is not None]
+        if not ranked:
+            return replace(outcomes[-1], solutions=solutions)
+        low = min(o.objective for o in ranked if o.objective is not None)
+        chosen = [o for o in ranked if o.objective == low][-1]
+        return replace(chosen, solutions=solutions)
+
+    def _ruin(self, strategy: Strategy, budget: float, settings: SearchSettings,
+              on_solution: OnSolution, best: _Best, stopped: list[bool],
+              start: Chains | None) -> Any:
+        """The ruin-and-recreate phase, in one run or in slices; its best solution or None."""
+        if settings.ruin_slice_s is not None and settings.solution_limit is None:
+            return self._ruin_in_slices(strategy, budget, settings.ruin_slice_s, on_solution,
+                                        best, stopped, start)
+        params = ruin_parameters(strategy, budget, settings.solution_limit, self.mean_arc_cost)
+        if start is not None and not self._lock(start, params):
+            self._m = self._build(self._m.order)  # not seen; from a first solution then
+            self._ops_off = False
+        solution = self._solve(params, on_solution, best)
+        self._reached(solution, on_solution, best)
+        return solution
+
+    def _lock(self, chains: Chains, params: Any) -> bool:
+        """A fresh model closed for `params`, whose first solution is `chains`.
+
+        No descent before the loop: the plan is a search result already, and a descent
+        would take a good part of a short run; the operators are off on this model.
+        """
+        self._m = self._build(_shuffled(len(self.candidates), self._turn))
+        self._turn += 1
+        for field in params.local_search_operators.DESCRIPTOR.fields:
+            setattr(params.local_search_operators, field.name, _OFF)
+        self._ops_off = True
+        self.routing.CloseModelWithParameters(params)
+        return bool(self.routing.ApplyLocksToAllVehicles(self._indices(chains), True))
+
+    def _polish(self, chains: Chains, objective: int, strategy: Strategy,
+                settings: SearchSettings, budget: float, on_solution: OnSolution,
+                best: _Best) -> Chains:
+        """`chains` with less driving for the same visits (see `routeplan.solver.polish`)."""
+        from routeplan.solver.polish import polish_routes
+
+        base = best.solutions
+
+        def _report(value: int, count: int, planned: int | None) -> bool:
+            lowest = best.offer(value)
+            if lowest == value:
+                best.planned = planned
+            return on_solution(lowest, base + count, best.planned)
+
+        polished = polish_routes(self.problem, self.candidates, chains, objective, strategy,
+                                 time_limit_s=budget, solution_limit=settings.solution_limit,
+                                 on_solution=_report)
+        best.solutions += polished.solutions
+        return polished.chains
 
     def _settled(self, solution: Any, m: _Model) -> tuple[Any, _Model]:
         """A ruin-and-recreate solution with every variable bound, on a fresh model.
@@ -350,7 +532,8 @@ class RoutingModel:
         return fresh.routing.solver().Assignment(restored), fresh
 
     def _ruin_in_slices(self, strategy: Strategy, budget: float, slice_s: float,
-                        on_solution: OnSolution, best: _Best, stopped: list[bool]) -> Any:
+                        on_solution: OnSolution, best: _Best, stopped: list[bool],
+                        start: Chains | None = None) -> Any:
         """Ruin-and-recreate in runs of about `slice_s` seconds; the best solution found.
 
         A stop is checked between slices. Each slice takes its part of one cooling schedule
@@ -360,14 +543,15 @@ class RoutingModel:
         starts, so each slice gets a fresh model on which its starting plan is locked in as
         the first solution. The visit nodes of each new model come in another (seeded)
         order: the loop draws from one fixed random sequence, and renumbering keeps slices
-        that start from the same plan from repeating each other.
+        that start from the same plan from repeating each other. `start`, when given, is
+        where the first slice begins.
         """
         began = monotonic()
         walk = _Walk(lambda: temperature(strategy, self.mean_arc_cost,
                                          (monotonic() - began) / budget))
         kept: Any = None
         kept_model = self._m
-        turn = 0
+        pending = start
         while not stopped[0]:
             at = monotonic() - began
             left = budget - at
@@ -377,17 +561,11 @@ class RoutingModel:
             params = ruin_parameters(strategy, length, None, self.mean_arc_cost,
                                      span=(at / budget, min(1.0, (at + length) / budget)))
             if kept is not None:
-                start = walk.chains if walk.chains is not None else self._chains(kept, kept_model)
-                self._m = self._build(_shuffled(len(self.candidates), turn))
-                # no descent before the loop: the plan is a ruin-and-recreate result already,
-                # and a descent would take a good part of a slice
-                for field in params.local_search_operators.DESCRIPTOR.fields:
-                    setattr(params.local_search_operators, field.name, _OFF)
-                self.routing.CloseModelWithParameters(params)
-                if not self.routing.ApplyLocksToAllVehicles(self._indices(start), True):
-                    break
+                pending = walk.chains if walk.chains is not None else self._chains(
+                    kept, kept_model)
+            if pending is not None and not self._lock(pending, params):
+                break
             solution = self._solve(params, on_solution, best, walk=walk)
-            turn += 1
             if solution is None:
                 if kept is None or walk.chains is None:
                     break
@@ -547,6 +725,18 @@ class RoutingModel:
             out.append(VehicleRoute(v, tuple(order), tuple(starts), depart, ret,
                                     break_start.get(v)))
         return tuple(out)
+
+
+def _weakly[T](model: RoutingModel, method: Callable[[RoutingModel], T], gone: T
+              ) -> Callable[[], T]:
+    """`method` of `model` as a callback that does not keep `model` alive (`gone` after)."""
+    ref = weakref.ref(model)
+
+    def call() -> T:
+        target = ref()
+        return gone if target is None else method(target)
+
+    return call
 
 
 def _shuffled(n: int, turn: int) -> tuple[int, ...]:

@@ -12,6 +12,13 @@ keeps the better plan: GLS from parallel cheapest insertion won on none of the c
 
 Temperatures scale with the problem's mean arc cost, so the same recipe fits a Solomon
 instance (tenths of a unit) and a Henan day (seconds of driving).
+
+Issue 14: on days of several hundred visits that loop makes only ~20 iterations a second, and
+its objective trades priority against driving, so at the default limit driving was 10-20 %
+above what the chosen visits need. The recipes now cover, then polish: a short loop chooses
+the visits, most of the budget lowers their driving with them held, a few neighbouring
+routes at a time (`routeplan.solver.polish`), and a last GLS on the whole day may trade
+visits again. Where PyVRP models the day (no breaks, hard windows) it runs beside OR-Tools.
 """
 
 from __future__ import annotations
@@ -46,12 +53,21 @@ class Strategy:
 
     `ruin_share` is the part of the budget spent in ruin-and-recreate ILS before a GLS
     polish (0: GLS only). Temperatures are multiples of the mean arc cost.
+    `polish_share` splits a cover-then-polish search: after the ILS that chooses the visits
+    (`ruin_share`), the same ILS and a GLS minimise driving with the chosen visits held
+    (as must-visits, the others out) for this part of the budget; the rest is a GLS on the
+    whole day from the polished plan, free to trade visits again. On a day where every
+    visit is a must-visit there is nothing to choose, and the polish time goes to the ILS.
     """
 
     name: str
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     ruin_share: float = 0.0
+    polish_share: float = 0.0
+    #: after a polish, the last part of the budget goes to ruin-and-recreate on the whole
+    #: day (True) rather than to a GLS
+    trade_ils: bool = False
     ruin_avg_removed: int = 10
     ruin_max_sequence: int = 10
     ruin_random_walk: int = 0  # visits a random-walk ruin removes, used in turn with SISR
@@ -61,28 +77,47 @@ class Strategy:
     temperature_start: float = 3.0
     temperature_end: float = 0.03
     slow_operators: bool = False
+    #: "ortools", or "pyvrp" for PyVRP's iterated local search where it models the day
+    #: (`routeplan.solver.pyvrp_engine`; elsewhere the first portfolio recipe runs instead)
+    engine: str = "ortools"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.ruin_share <= 1.0:
             raise ValueError(f"ruin_share {self.ruin_share} is not in [0, 1]")
+        if not 0.0 <= self.polish_share <= 1.0 - self.ruin_share:
+            raise ValueError(f"polish_share {self.polish_share} is not in [0, 1 - ruin_share]")
+        if self.engine not in ("ortools", "pyvrp"):
+            raise ValueError(f"engine {self.engine!r} is not 'ortools' or 'pyvrp'")
         getattr(routing_enums_pb2.FirstSolutionStrategy, self.first_solution)
         getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.metaheuristic)
 
 
-#: Ruin-and-recreate then a short GLS polish: the stronger recipe on the Solomon classes
-#: measured. 90 % of the budget in ruin-and-recreate: on R2/RC2 (few long routes) it is
-#: still improving at 60 %, on R1/RC1 the longer GLS share gained nothing (issue 6).
-RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.9, recreate_order=("RANDOM",))
-#: The same loop with larger ruins: a second, independent ruin-and-recreate trajectory for
-#: the portfolio's second process (the better of two draws beats ILS + a GLS partner, which
-#: wins on none of the Solomon classes measured).
-RUIN_RECREATE_WIDE = Strategy("ruin-recreate-wide+gls", ruin_share=0.9, ruin_avg_removed=15,
+#: Cover then polish: 15 % ruin-and-recreate on the whole day chooses the visits (at least
+#: `routing_model.COVER_S_PER_VISIT` per visit, at most `COVER_MAX`), 50 % the neighbourhood
+#: polish with them held, the rest ruin-and-recreate on the whole day from the polished
+#: plan, free to trade visits again, then a polish of what it traded in. Measured on the
+#: 100/300/600-visit days (benchmarks/README.md, issue 14): driving 92 / 70 / 68 h at
+#: 600 visits and 10 / 30 / 120 s instead of 110 / 98 / 73 h; with a GLS as the last
+#: phase driving was lower at 600 visits but 300 visits at 10 s planned less priority.
+RUIN_RECREATE = Strategy("ruin-recreate+gls", ruin_share=0.15, polish_share=0.5,
+                         trade_ils=True, recreate_order=("RANDOM",))
+#: The same with larger ruins in the cover: a second, independent trajectory for the
+#: portfolio's second process on days PyVRP does not model.
+RUIN_RECREATE_WIDE = Strategy("ruin-recreate-wide+gls", ruin_share=0.15, polish_share=0.5,
+                              trade_ils=True, ruin_avg_removed=15,
                               ruin_max_sequence=15, recreate_order=("RANDOM",))
 #: Parallel cheapest insertion then GLS: OR-Tools' usual recipe (by name only).
 GUIDED = Strategy("gls")
+#: PyVRP's iterated local search: on the VRPTW classes an order of magnitude closer to the
+#: best-known costs than OR-Tools at the same time (issue 14); days with breaks or soft
+#: windows it does not model stay on OR-Tools.
+PYVRP = Strategy("pyvrp", engine="pyvrp")
 #: What the portfolio runs, one per process, in order of preference on a tie.
 PORTFOLIO: tuple[Strategy, ...] = (RUIN_RECREATE, RUIN_RECREATE_WIDE)
-STRATEGIES = {s.name: s for s in (*PORTFOLIO, GUIDED)}
+#: The portfolio on a day PyVRP models: PyVRP in this process (it is the stronger there, and
+#: a child loses its start-up second), OR-Tools in the second; one process runs OR-Tools.
+PORTFOLIO_PYVRP: tuple[Strategy, ...] = (PYVRP, RUIN_RECREATE)
+STRATEGIES = {s.name: s for s in (*PORTFOLIO, GUIDED, PYVRP)}
 
 def base_parameters(strategy: Strategy, time_limit_s: float,
                     solution_limit: int | None) -> Any:

@@ -16,10 +16,11 @@ from routeplan.domain.problem import Problem
 from routeplan.rules import reasons
 from routeplan.rules.compliance import assert_compliant
 from routeplan.rules.reasons import Explanation
+from routeplan.solver import pyvrp_engine
 from routeplan.solver.portfolio import run_portfolio
 from routeplan.solver.routing_model import SearchSettings, VehicleRoute
 from routeplan.solver.screen import Candidate, screen
-from routeplan.solver.search import PORTFOLIO, STRATEGIES
+from routeplan.solver.search import PORTFOLIO, PORTFOLIO_PYVRP, STRATEGIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +43,9 @@ class SolveOptions:
     """Search budget and strategy. With `solution_limit` instead of time pressure, runs repeat.
 
     `strategy` names a recipe of `routeplan.solver.search.STRATEGIES`; None runs the
-    portfolio (`search.PORTFOLIO`: ruin-and-recreate then GLS here, the same with larger
-    ruins in a second process) when `workers` allows it, else the first alone.
+    portfolio (`search.PORTFOLIO`: cover-then-polish here, the same with larger ruins in a
+    second process; on a day PyVRP models, `search.PORTFOLIO_PYVRP`: PyVRP here and
+    cover-then-polish in the second) when `workers` allows it, else cover-then-polish alone.
     `workers` None means two when the machine has two cores, this is not already a worker
     process, and the budget is a time limit of at least `PORTFOLIO_MIN_S` seconds, else one.
     `first_solution` and `metaheuristic` override the recipe's own (e.g.
@@ -79,11 +81,13 @@ STOP_SLICE_S = 1.5
 
 
 def search_settings(options: SolveOptions, limit: float, n_candidates: int,
-                    stoppable: bool = False) -> list[SearchSettings]:
+                    stoppable: bool = False, pyvrp: bool = False) -> list[SearchSettings]:
     """The strategies a solve runs, one per process, the preferred one first.
 
     `stoppable`: the caller may ask the solve to stop, so a time-limited search runs its
     ruin-and-recreate phase in short slices (a solution-limited one never does: it repeats).
+    `pyvrp`: PyVRP models the day (`pyvrp_engine.applies`), so the portfolio's second
+    process runs it instead of a second OR-Tools trajectory.
     """
     if options.strategy is not None:
         chosen = [STRATEGIES[options.strategy]]
@@ -96,7 +100,7 @@ def search_settings(options: SolveOptions, limit: float, n_candidates: int,
                             and multiprocessing.parent_process() is None
                             and limit >= PORTFOLIO_MIN_S
                             and n_candidates >= PORTFOLIO_MIN_VISITS) else 1
-        chosen = list(PORTFOLIO[:workers])
+        chosen = list((PORTFOLIO_PYVRP if pyvrp and workers > 1 else PORTFOLIO)[:workers])
     slice_s = STOP_SLICE_S if stoppable and options.solution_limit is None else None
     return [SearchSettings(limit, options.solution_limit, options.first_solution,
                            options.metaheuristic, strategy, slice_s) for strategy in chosen]
@@ -138,7 +142,8 @@ def solve(
         left = limit - (time.perf_counter() - began) - _RESERVE_S
         budget = max(0.1, left) if options.solution_limit is None else limit
         settings = search_settings(options, budget, len(candidates),
-                                   stoppable=should_stop is not None)
+                                   stoppable=should_stop is not None,
+                                   pyvrp=pyvrp_engine.applies(problem, candidates))
         outcome = run_portfolio(problem, candidates, settings, on_solution)
         vehicle_routes, objective = outcome.routes, outcome.objective
         solutions = outcome.solutions
