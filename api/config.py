@@ -1,15 +1,26 @@
-"""Service settings in one pydantic-settings object, read from ROUTEPLAN_* environment variables."""
+"""Service settings in one pydantic-settings object, read from ROUTEPLAN_* environment variables.
+
+What the core needs (road graphs, servers, geocoder key, tiles, data folder, calendar) is the
+core's own `RuntimeConfig`, read from the same environment once and carried as `runtime`;
+the fields here are the service's alone (database, queue, links, limits, timings).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from routeplan.config import RuntimeConfig
 
-def _default_data_dir() -> Path:
-    return Path.cwd() / "var"
+
+def _runtime_from_env() -> RuntimeConfig:
+    cfg = RuntimeConfig.from_env(os.environ)
+    if "ROUTEPLAN_DATA_DIR" not in os.environ:  # the service's default: ./var, absolute
+        cfg = cfg.with_flags(data_dir=Path.cwd() / "var")
+    return cfg
 
 
 class Settings(BaseSettings):
@@ -17,8 +28,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ROUTEPLAN_", extra="ignore")
 
-    data_dir: Path = Field(default_factory=_default_data_dir,
-                           description="Folder for the embedded SQLite database.")
+    runtime: RuntimeConfig = Field(
+        default_factory=_runtime_from_env, exclude=True,
+        description="The core's runtime configuration (routeplan.config; its own variables).")
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty: sqlite file routeplan.db in data_dir.")
     queue_url: str = Field(
@@ -54,11 +66,6 @@ class Settings(BaseSettings):
                                  description="A job silent for this long has lost its worker.")
     reap_interval_s: float = Field(default=5.0, gt=0,
                                    description="How often the service looks for such jobs.")
-    tiles: str = Field(default="amap", description="Map tiles: amap, tianditu or osm.")
-    tiles_key: SecretStr = Field(default=SecretStr(""),
-                                 description="Browser-side tile key (Tianditu's tk).")
-    tiles_url: str = Field(default="", description="Tile URL template overriding the "
-                           "provider's ({x} {y} {z}; a company proxy, or a test stub).")
     overview_link_ttl_s: int = Field(default=900, ge=30, le=86400,
                                      description="Lifetime of a plan's signed overview link.")
 
@@ -66,6 +73,11 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def data_dir(self) -> Path:
+        """Folder for the embedded database and the link secret (ROUTEPLAN_DATA_DIR)."""
+        return self.runtime.data_dir
 
     @property
     def resolved_database_url(self) -> str:

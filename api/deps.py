@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from routeplan.domain.calendar import HolidayCalendar
 from routeplan_api.config import Settings
 from routeplan_api.errors import Forbidden, RateLimited, Unauthorized
 from routeplan_api.jobs.queue import JobQueue
@@ -29,6 +30,7 @@ class Services:
     signer: LinkSigner
     limiter: RateLimiter
     clock: Clock
+    calendar: HolidayCalendar
     bodies: BodyCache = field(default_factory=BodyCache)
 
 

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from routeplan import __version__
+from routeplan.workflows.runtime import calendar_of
 from routeplan_api import errors
 from routeplan_api.config import Settings
 from routeplan_api.deps import Services
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
         signer=LinkSigner(settings.resolved_link_secret()),
         limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst,
                             settings.rate_limit_exempt_keys),
-        clock=clock)
+        clock=clock, calendar=calendar_of(settings.runtime))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

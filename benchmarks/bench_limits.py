@@ -120,6 +120,7 @@ def part1(folder: Path) -> None:
 _SERVE = """
 import sys, uvicorn
 from pathlib import Path
+from routeplan.config import RuntimeConfig
 from routeplan_api.config import Settings
 from routeplan_api.main import create_app
 from routeplan_api.security import Role
@@ -130,7 +131,8 @@ class NoQueue:  # accepted days are stored, not solved: the read is what is meas
     def check(self): return None
     def close(self): return None
 
-app = create_app(Settings(data_dir=Path(sys.argv[2]), link_secret="bench"), queue=NoQueue())
+app = create_app(Settings(runtime=RuntimeConfig(data_dir=Path(sys.argv[2])),
+                          link_secret="bench"), queue=NoQueue())
 _, key = app.state.services.store.keys.create(Role.DISPATCHER)
 Path(sys.argv[3]).write_text(key)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")

@@ -11,9 +11,9 @@ from routeplan.domain.policy import Policy
 from routeplan.io import plan_to_dict, teams_from_records
 from routeplan.report.charts import render_charts, report_html
 from routeplan.solver import SolveOptions, solve
-from routeplan.workflows.build import build_problem
 from routeplan.workflows.compare import Scenario, compare, comparison_to_dict
 from routeplan.workflows.replan import replan
+from routeplan.workflows.runtime import build_day, travel_of, travel_of_plan
 from routeplan_api.jobs.parts import RqPartRunner
 from routeplan_api.jobs.runner import Context, JobKind, JobRef, region_locator, stop_signal
 from routeplan_api.persistence import Job, Store
@@ -38,12 +38,14 @@ class PlanJob:
         job, store = claimed, ctx.store
         visits, teams = parse(job.inputs)
         policy = Policy.from_mapping(json.loads(job.policy_json), source="policy")
-        problem = build_problem(job.day, visits, teams, policy, locator=region_locator())
         options = SolveOptions(time_limit_s=job.time_limit_s, seed=job.seed)
         should_stop = stop_signal(
             ctx, lambda: store.plans.stop_requested(job.plan_id, job.version))
         control = store.plans.control(job.plan_id, job.version)
+        cfg = ctx.runtime
         if control is None or control.replan_json is None or control.base_version is None:
+            problem = build_day(job.day, visits, teams, policy, cfg,
+                                travel=travel_of(cfg, policy), locator=region_locator())
             settings = ctx.settings
             runner = (RqPartRunner(settings.queue_url) if settings and settings.queue_url
                       else None)
@@ -54,6 +56,8 @@ class PlanJob:
             if found is None or found[1].plan_json is None:
                 raise InvalidInput(f"version {control.base_version} has no plan to re-plan")
             old = plan_of(job.plan_id, control.base_version, found[1].plan_json)
+            problem = build_day(job.day, visits, teams, policy, cfg,
+                                travel=travel_of_plan(old, cfg), locator=region_locator())
             routed = {s.visit_id for r in old.routes for s in r.stops}
             outcomes = tuple(o for o in outcomes_of(store.plans.events(job.plan_id))
                              if o.visit_id in routed)
@@ -85,7 +89,7 @@ class ComparisonJob:
     def heartbeat(self, ctx: Context) -> bool:
         return ctx.store.comparisons.heartbeat(ctx.ref.id, ctx.worker)
 
-    def compute(self, ctx: Context, claimed: object) -> dict[str, Any]:  # noqa: ARG002
+    def compute(self, ctx: Context, claimed: object) -> dict[str, Any]:
         assert isinstance(claimed, ComparisonRow)
         row = claimed
         request: dict[str, Any] = json.loads(row.request_json)
@@ -99,7 +103,7 @@ class ComparisonJob:
                 tuple(roster) if roster is not None else None))
         result = compare(row.day, visits, teams, scenarios,
                          SolveOptions(time_limit_s=row.time_limit_s, seed=row.seed),
-                         locator=region_locator())
+                         locator=region_locator(), config=ctx.runtime)
         doc = comparison_to_dict(result)
         for out, sc in zip(doc["scenarios"], request["scenarios"], strict=True):
             out["policy_ref"] = {"name": sc["policy_name"], "version": sc["policy_version"]}

@@ -60,6 +60,7 @@ class LocalQueue:
         self._nice = settings.worker_nice
         self._url = settings.resolved_database_url
         self._beat = settings.heartbeat_s
+        self._runtime = settings.runtime
         self._lock = threading.Lock()
         self._pool = self._new_pool()
 
@@ -69,7 +70,7 @@ class LocalQueue:
                                    initargs=(self._nice, os.getpid()))
 
     def submit(self, ref: JobRef) -> None:
-        self._submit(run, (ref, self._url, self._beat))
+        self._submit(run, (ref, self._url, self._beat, self._runtime))
 
     def _submit(self, func: Callable[..., str], args: tuple[Any, ...]) -> None:
         with self._lock:
@@ -144,7 +145,7 @@ class RqQueue:
     def submit(self, ref: JobRef) -> None:
         # the worker reads the database URL and heartbeat from its own ROUTEPLAN_* settings
         timeout = self._timeout * (4 if ref.kind == "comparison" else 1)
-        self._queue.enqueue(run, ref, None, None, job_id=ref.queue_id, job_timeout=timeout,
+        self._queue.enqueue(run, ref, None, None, None, job_id=ref.queue_id, job_timeout=timeout,
                             result_ttl=3600, failure_ttl=86400)
 
     def check(self) -> None:

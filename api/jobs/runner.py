@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from routeplan.config import RuntimeConfig
 from routeplan.domain.errors import ComplianceViolation, InvalidInput, RoutingError
 from routeplan.solver.solve import Progress
 from routeplan.workflows.build import RegionLocator, default_locator
@@ -58,8 +59,9 @@ class Context:
     """What a running job can use: its store, the worker's name, progress and stop signals."""
 
     def __init__(self, store: Store, ref: JobRef, worker: str, settings: Settings | None,
-                 lost: threading.Event) -> None:
+                 lost: threading.Event, runtime: RuntimeConfig) -> None:
         self.store, self.ref, self.worker, self.settings = store, ref, worker, settings
+        self.runtime = runtime
         self.latest: dict[str, Any] = {"elapsed_s": 0.0, "objective": None, "solutions": 0,
                                        "planned": None}
         self._lost = lost
@@ -130,15 +132,18 @@ def _error_document(exc: Exception) -> dict[str, Any]:
     return {"error": "internal", "message": f"internal error ({type(exc).__name__})"}
 
 
-def run(ref: JobRef, database_url: str | None = None, heartbeat_s: float | None = None) -> str:
+def run(ref: JobRef, database_url: str | None = None, heartbeat_s: float | None = None,
+        runtime: RuntimeConfig | None = None) -> str:
     """Work one attempt of a job and store the outcome; returns the final status word.
 
-    Runs in a worker process (local pool or `routeplan worker`). Without a database URL and
-    heartbeat interval it reads them from the worker's own ROUTEPLAN_* settings.
+    Runs in a worker process (local pool or `routeplan worker`). Without a database URL,
+    heartbeat interval and runtime configuration (RQ workers) it reads them from the worker's
+    own ROUTEPLAN_* settings; the local pool passes the service's own.
     """
     from routeplan_api.jobs.kinds import KINDS
 
-    settings = Settings() if database_url is None or heartbeat_s is None else None
+    settings = (Settings() if database_url is None or heartbeat_s is None or runtime is None
+                else None)
     url = database_url or (settings.resolved_database_url if settings else "")
     beat = heartbeat_s or (settings.heartbeat_s if settings else 5.0)
     store = store_for(url)
@@ -150,7 +155,9 @@ def run(ref: JobRef, database_url: str | None = None, heartbeat_s: float | None 
         return "skipped"
     log.info("%s: working", ref)
     lost, done = threading.Event(), threading.Event()
-    ctx = Context(store, ref, worker, settings, lost)
+    config = runtime if runtime is not None else (settings.runtime if settings else
+                                                  RuntimeConfig())
+    ctx = Context(store, ref, worker, settings, lost, config)
 
     def beat_loop() -> None:
         while not done.wait(beat):

@@ -16,6 +16,7 @@ from routeplan.domain.policy import DEFAULT_POLICY, Policy
 from routeplan.domain.problem import validate_roster
 from routeplan.io import plan_from_dict, plan_to_csv, plan_to_geojson
 from routeplan.io.limits import loads
+from routeplan.workflows.build import check_plannable_day
 from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import NotFound
 from routeplan_api.jobs.runner import JobRef
@@ -177,6 +178,9 @@ def _submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs
     else:
         if policy is not None:
             problems.extend(validate_roster(tuple(visits), tuple(teams), policy))
+    if policy is not None:
+        problems.extend(InputProblem("/date", p.message)
+                        for p in check_plannable_day(body.date, policy, services.calendar))
     if problems or policy is None:
         raise InvalidInput.many(problems)
     time_limit = body.time_limit_s if body.time_limit_s is not None else policy.time_limit_s

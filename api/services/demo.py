@@ -9,7 +9,8 @@ from routeplan.domain.policy import Policy
 from routeplan.io import plan_to_dict
 from routeplan.io.day_writers import team_record, visit_record
 from routeplan.solver import SolveOptions, solve
-from routeplan.workflows.build import build_problem, default_locator
+from routeplan.workflows.build import default_locator
+from routeplan.workflows.runtime import build_day, travel_of
 from routeplan.workflows.synth import synth_day
 from routeplan_api.config import Settings
 from routeplan_api.persistence import Store
@@ -34,7 +35,8 @@ def prepare_demo(settings: Settings, *, visits: int = 60, teams: int = 5,
     inputs = json_inputs(*synthetic_records(visits=visits, teams=teams))
     day_visits, day_teams = parse(inputs)  # what is stored is exactly what is solved
     policy = Policy()
-    problem = build_problem(DEMO_DAY, day_visits, day_teams, policy, locator=default_locator())
+    problem = build_day(DEMO_DAY, day_visits, day_teams, policy, settings.runtime,
+                        travel=travel_of(settings.runtime, policy), locator=default_locator())
     plan = solve(problem, SolveOptions(time_limit_s=time_limit_s, seed=1))
     _, key = store.keys.create(Role.DISPATCHER, label="demo")
     state = store.plans.create(day=DEMO_DAY, inputs=inputs, policy_name="default",

@@ -39,7 +39,8 @@ def _provider(name: str, key: str, url: str) -> TileProvider:
 
 def tile_provider(settings: Settings) -> TileProvider:
     """The configured base map (ROUTEPLAN_TILES, ROUTEPLAN_TILES_KEY, ROUTEPLAN_TILES_URL)."""
-    return _provider(settings.tiles, settings.tiles_key.get_secret_value(), settings.tiles_url)
+    rt = settings.runtime
+    return _provider(rt.tiles, rt.tiles_key, rt.tiles_url)
 
 
 def tile_origins(tiles: TileProvider) -> list[str]:

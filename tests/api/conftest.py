@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from routeplan.config import RuntimeConfig
 from routeplan_api.config import Settings
 from routeplan_api.main import create_app
 from routeplan_api.persistence import Store
@@ -61,9 +62,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, queue_url="",
-                    public_base_url="https://routes.example.test", link_secret="test-secret",
-                    local_workers=2, heartbeat_s=0.2, stale_after_s=2.0, reap_interval_s=0.2)
+    return Settings(runtime=RuntimeConfig(data_dir=tmp_path), database_url=database_url,
+                    queue_url="", public_base_url="https://routes.example.test",
+                    link_secret="test-secret", local_workers=2, heartbeat_s=0.2,
+                    stale_after_s=2.0, reap_interval_s=0.2)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
+from routeplan.config import RuntimeConfig
 from routeplan_api.config import Settings
 from routeplan_api.main import create_app
 from routeplan_api.persistence import Store
@@ -74,10 +75,11 @@ def live(database_url: str, tmp_path: Path, tile_stub: tuple[str, list[str]]) ->
     """The real app under uvicorn on a free localhost port, tiles from the local stub."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = Settings(data_dir=tmp_path, database_url=database_url, queue_url="",
+    runtime = RuntimeConfig(data_dir=tmp_path, tiles="amap",
+                            tiles_url=f"{tile_stub[0]}/tiles/{{z}}/{{x}}/{{y}}.png")
+    settings = Settings(runtime=runtime, database_url=database_url, queue_url="",
                         public_base_url=base, link_secret="test-secret", local_workers=1,
-                        heartbeat_s=0.2, stale_after_s=5.0, reap_interval_s=0.5,
-                        tiles="amap", tiles_url=f"{tile_stub[0]}/tiles/{{z}}/{{x}}/{{y}}.png")
+                        heartbeat_s=0.2, stale_after_s=5.0, reap_interval_s=0.5)
     app = create_app(settings)
     store: Store = app.state.services.store
     keys = make_keys(store)

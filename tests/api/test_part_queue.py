@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from routeplan.domain.policy import Policy
-from routeplan.solver import SolveOptions, solve
+from routeplan.solver import Progress, SolveOptions, solve
 from routeplan.workflows.build import build_problem, default_locator
 from routeplan.workflows.synth import synth_day
 from routeplan_api.jobs.parts import PARTS_QUEUE_NAME, RqPartRunner
@@ -52,3 +52,21 @@ def test_parts_solved_on_the_queue_join_into_one_lawful_plan(
     assert max(ids.values()) == 1
     assert plan.kpis.visits_planned > 60
     assert redis.Redis.from_url(REDIS_URL).llen(f"rq:queue:{PARTS_QUEUE_NAME}") == 0
+
+
+def test_a_stop_reaches_parts_on_other_workers(parts_worker: subprocess.Popen[bytes]) -> None:
+    """The stop travels through Redis to the parts a `routeplan worker` solves, and their
+    progress comes back while they run."""
+    locator = default_locator()
+    day = synth_day(prefectures=["郑州市", "开封市", "洛阳市"], visits=150, teams=9, seed=6,
+                    locator=locator)
+    problem = build_problem(day.day, day.visits, day.teams, Policy(), locator=locator)
+    reports: list[Progress] = []
+    plan = solve(problem, SolveOptions(time_limit_s=120, workers=1), decompose_above=50,
+                 runner=RqPartRunner(REDIS_URL), progress=reports.append,
+                 should_stop=lambda: any((r.planned or 0) > 0 for r in reports))
+    assert plan.kpis.solve_s < 60  # a generous bound: without the stop, ~100 s
+    assert len(reports) > 1 and reports[-1].planned == plan.kpis.visits_planned
+    assert set(plan.visit_ids()) == {v.visit_id for v in day.visits}
+    leftovers = redis.Redis.from_url(REDIS_URL).keys("routeplan:parts:*")
+    assert leftovers == []

@@ -13,6 +13,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from routeplan.config import RuntimeConfig
 from routeplan_api.config import Settings
 from routeplan_api.main import create_app
 from routeplan_api.security import Role
@@ -40,8 +41,9 @@ def _app() -> Any:
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="routeplan-schemathesis-"))
-    app = create_app(Settings(data_dir=folder, link_secret="x", rate_limit_burst=100000,
-                              rate_limit_per_minute=1000000), queue=_NoQueue())
+    app = create_app(Settings(runtime=RuntimeConfig(data_dir=folder), link_secret="x",
+                              rate_limit_burst=100000, rate_limit_per_minute=1000000),
+                     queue=_NoQueue())
     _, key = app.state.services.store.keys.create(Role.ADMIN)
     app.state.test_key = key
     return app

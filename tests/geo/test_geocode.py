@@ -232,16 +232,16 @@ def test_constructor_rejects_bad_settings():
         AmapGeocoder("k", timeout_s=0)
 
 
-def test_default_geocoder_uses_amap_only_when_a_key_is_configured(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_configured_geocoder_uses_amap_only_when_a_key_is_configured(tmp_path: Path) -> None:
+    """ROUTEPLAN_AMAP_KEY (read once into the runtime config) switches AMap on, cached."""
+    from routeplan.config import RuntimeConfig
     from routeplan.geo.geocode import FallbackGeocoder, OfflineGeocoder
-    from routeplan.workflows.build import default_geocoder
+    from routeplan.workflows.runtime import geocoder_of
 
-    monkeypatch.delenv("ROUTEPLAN_AMAP_KEY", raising=False)
-    assert isinstance(default_geocoder(), OfflineGeocoder)
-    monkeypatch.setenv("ROUTEPLAN_AMAP_KEY", "k" * 32)
-    monkeypatch.setenv("ROUTEPLAN_DATA_DIR", str(tmp_path))
-    chosen = default_geocoder()
+    assert isinstance(geocoder_of(RuntimeConfig.from_env({})), OfflineGeocoder)
+    cfg = RuntimeConfig.from_env({"ROUTEPLAN_AMAP_KEY": "k" * 32,
+                                  "ROUTEPLAN_DATA_DIR": str(tmp_path)})
+    chosen = geocoder_of(cfg)
     assert isinstance(chosen, FallbackGeocoder)
     assert isinstance(chosen.fallback, OfflineGeocoder)
     assert isinstance(chosen.primary, AmapGeocoder)

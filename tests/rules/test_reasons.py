@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from routeplan.domain.clock import TimeWindow
+from routeplan.domain.errors import InvalidInput
 from routeplan.domain.plan import Plan, Reason
 from routeplan.domain.policy import Policy
 from routeplan.domain.problem import Problem
@@ -77,11 +78,18 @@ def test_adjusted_workday_is_planned_and_weekends_are_a_switch(
     assert reason_of(plan, "a") is None
 
 
-def test_year_outside_the_calendar_is_a_workday_with_a_warning(
+def test_year_outside_the_calendar_is_refused_by_default(
         make_problem: Callable[..., Problem]) -> None:
-    plan = solve(make_problem([visit("a")], [team("T1")], day=date(2035, 3, 6)), QUICK)
+    with pytest.raises(InvalidInput, match="no holiday calendar covers 2035"):
+        make_problem([visit("a")], [team("T1")], day=date(2035, 3, 6))
+
+
+def test_year_outside_the_calendar_is_a_workday_with_a_warning_when_the_policy_says_so(
+        make_problem: Callable[..., Problem]) -> None:
+    policy = Policy(uncovered_year="plan")
+    plan = solve(make_problem([visit("a")], [team("T1")], policy, day=date(2035, 3, 6)), QUICK)
     assert reason_of(plan, "a") is None
-    assert any("does not cover 2035" in w for w in plan.kpis.warnings)
+    assert any("no holiday calendar covers 2035" in w for w in plan.kpis.warnings)
 
 
 def test_second_visit_to_a_borrower_is_same_borrower_same_day(

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from routeplan.domain.problem import Problem
-from routeplan.solver import SolveOptions, solve
+from routeplan.solver import Progress, SolveOptions, solve
 from routeplan.solver.decompose import LocalPool, partition
 from routeplan.workflows.synth import synth_day
 
@@ -44,3 +44,23 @@ def test_decomposed_plan_accounts_for_every_visit_once_and_passes_the_checker(
     assert plan.kpis.visits_planned > 100
     borrowers = Counter(s.borrower_id for r in plan.routes for s in r.stops)
     assert max(borrowers.values()) == 1
+
+
+def test_a_stop_reaches_every_part_of_a_decomposed_day(
+        make_problem: Callable[..., Problem], locator: object) -> None:
+    """A dispatcher's stop ends a decomposed day long before its budget, with every part's
+    best plan so far; progress counts the planned visits while the parts run."""
+    day = synth_day(prefectures=["郑州市", "开封市"], visits=260, teams=14, seed=4,
+                    locator=locator)  # type: ignore[arg-type]
+    problem = make_problem(list(day.visits), list(day.teams))
+    reports: list[Progress] = []
+    plan = solve(problem, SolveOptions(time_limit_s=120), decompose_above=100,
+                 runner=LocalPool(2), progress=reports.append,
+                 should_stop=lambda: any((r.planned or 0) > 0 for r in reports))
+    # a behavioural bound, not a benchmark: without the stop the parts run ~100 s
+    assert plan.kpis.solve_s < 60
+    assert int(plan.meta["parts"]) >= 2
+    mid_solve = [r.planned for r in reports[:-1]]
+    assert mid_solve and all(c is not None and c > 0 for c in mid_solve)
+    assert reports[-1].planned == plan.kpis.visits_planned > 0
+    assert set(plan.visit_ids()) == {v.visit_id for v in day.visits}

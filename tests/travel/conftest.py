@@ -10,10 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from tests.travel.testnet import GridNetwork
 
 from routeplan.travel.osrm import OsrmEmbedded, OsrmServer
-from routeplan.travel.roads import RoutedServer, build_roads, routed
+from routeplan.travel.roads import RoutedServer, routed
 
 #: Small on purpose, so the chunked server path is exercised on a 20-odd point table.
 SERVER_TABLE_SIZE = 5
@@ -22,21 +21,6 @@ SERVER_TABLE_SIZE = 5
 @pytest.fixture(scope="session")
 def server_table_size() -> int:
     return SERVER_TABLE_SIZE
-
-
-@pytest.fixture(scope="session")
-def grid() -> GridNetwork:
-    return GridNetwork()
-
-
-@pytest.fixture(scope="session")
-def roads_dir(tmp_path_factory: pytest.TempPathFactory, grid: GridNetwork) -> Path:
-    """Car and foot graphs of the grid (bicycle deliberately not built)."""
-    work = tmp_path_factory.mktemp("roads")
-    osm = grid.write(work / "grid.osm.pbf")
-    out = work / "graphs"
-    build_roads(osm, out, profiles=("car", "foot"), threads=1)
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from routeplan.config import RuntimeConfig
 from routeplan.domain.errors import ComplianceViolation, InvalidInput, RoutePlanError, RoutingError
 
 if TYPE_CHECKING:
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
     from routeplan.domain.visit import Visit
     from routeplan.rules.audit import AuditResult
     from routeplan.solver.solve import Progress as SolveProgress
-    from routeplan.travel.matrix import TravelMatrix
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_FAILED = 0, 1, 2, 3
 
@@ -30,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    # The one runtime configuration: the environment, read here once, then the flags.
+    args.config = RuntimeConfig.from_env(os.environ).with_flags(
+        roads_dir=getattr(args, "roads", None))
     try:
         return handler(args)
     except InvalidInput as exc:
@@ -112,8 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--days", type=_positive_int,
                    help="with --schedule: days in the horizon (default: to the last day listed)")
     c.add_argument("--roads", type=Path,
-                   help="with --schedule: the road graphs the schedule was planned with "
-                        "(default: $ROUTEPLAN_ROADS; $ROUTEPLAN_OSRM_URL)")
+                   help="a folder holding the road graphs the plan or schedule was made on "
+                        "(default: $ROUTEPLAN_ROADS); a plan records which graph it needs")
     c.set_defaults(handler=_cmd_check)
 
     pol = sub.add_parser("policy", help="policy profiles")
@@ -142,6 +146,8 @@ def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.Argument
                      help="stop each search after this many solutions (repeatable runs)")
     cmp.add_argument("--seed", type=int, default=0)
     cmp.add_argument("--out", type=Path, help="folder for comparison.csv/.json, charts, report")
+    cmp.add_argument("--roads", type=Path,
+                     help="road graph folder (default: $ROUTEPLAN_ROADS; $ROUTEPLAN_OSRM_URL)")
     cmp.add_argument("--quiet", action="store_true", help="no progress or table")
     cmp.set_defaults(handler=_cmd_compare)
 
@@ -161,6 +167,9 @@ def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.Argument
     rp.add_argument("--solution-limit", type=_positive_int)
     rp.add_argument("--seed", type=int, default=0)
     rp.add_argument("--out", type=Path, required=True, help="folder for plan.json, changes.json")
+    rp.add_argument("--roads", type=Path,
+                    help="a folder holding the road graphs the plan was made on "
+                         "(default: $ROUTEPLAN_ROADS)")
     rp.add_argument("--quiet", action="store_true")
     rp.set_defaults(handler=_cmd_replan)
 
@@ -241,28 +250,14 @@ def _load_policy(path: Path | None) -> Policy:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from routeplan.workflows.build import build_problem
+    from routeplan.workflows.runtime import build_day, travel_of
 
     policy = _load_policy(args.policy)
     visits, teams = _read_day(args.visits, args.teams, policy)
-    travel = _travel(policy, args.roads)
-    problem = build_problem(args.date, visits, teams, policy, travel=travel)
+    cfg: RuntimeConfig = args.config
+    problem = build_day(args.date, visits, teams, policy, cfg,
+                        travel=travel_of(cfg, policy, args.roads))
     return _solve_and_write(problem, args)
-
-
-def _travel(policy: Policy, roads: Path | None) -> TravelMatrix | None:
-    """The travel source: --roads, else $ROUTEPLAN_ROADS / $ROUTEPLAN_OSRM_URL, else haversine."""
-    import os
-
-    from routeplan.travel.provider import make_travel
-
-    roads = roads or (Path(os.environ["ROUTEPLAN_ROADS"]) if os.environ.get("ROUTEPLAN_ROADS")
-                      else None)
-    url = os.environ.get("ROUTEPLAN_OSRM_URL") or None
-    if roads is None and url is None:
-        return None
-    source: TravelMatrix = make_travel(policy, roads_dir=roads, osrm_url=url)
-    return source
 
 
 def _cmd_roads_build(args: argparse.Namespace) -> int:
@@ -279,14 +274,15 @@ def _cmd_roads_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from routeplan.workflows.build import build_problem, default_locator
+    from routeplan.workflows.build import default_locator
+    from routeplan.workflows.runtime import build_day
     from routeplan.workflows.synth import synth_day
 
     policy = _load_policy(args.policy)
     locator = default_locator()
     day = synth_day(prefectures=[args.prefecture], visits=args.visits, teams=args.teams,
                     seed=args.seed, day=args.date, locator=locator)
-    problem = build_problem(day.day, day.visits, day.teams, policy, locator=locator)
+    problem = build_day(day.day, day.visits, day.teams, policy, args.config, locator=locator)
     if not args.quiet:
         print(f"synthetic day {day.day}: {len(day.visits)} visits, {len(day.teams)} teams "
               f"in {args.prefecture}")
@@ -393,12 +389,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.schedule is not None:
         return _cmd_check_schedule(args)
     from routeplan.rules.compliance import check
-    from routeplan.workflows.build import build_problem
+    from routeplan.workflows.runtime import build_day, travel_of_plan
 
     plan = _read_plan(args.plan)
     policy = _load_policy(args.policy) if args.policy else plan.policy
     visits, teams = _read_day(args.visits, args.teams, policy)
-    problem = build_problem(plan.day, visits, teams, policy)
+    cfg: RuntimeConfig = args.config
+    travel = travel_of_plan(plan, cfg, args.roads, policy)  # the plan's own source, or refuse
+    problem = build_day(plan.day, visits, teams, policy, cfg, travel=travel)
     violations = check(problem, plan)
     for v in violations:
         print(v)
@@ -410,10 +408,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_schedule(args: argparse.Namespace) -> int:
+    from routeplan.workflows.runtime import travel_of
     from routeplan.workflows.schedule_check import check_schedule_files
 
     policy = _load_policy(args.policy) if args.policy else None
-    travel = _travel(policy or _load_policy(None), args.roads)
+    travel = travel_of(args.config, policy or _load_policy(None), args.roads)
     violations = check_schedule_files(args.visits, args.teams, args.schedule, policy,
                                       days=args.days, travel=travel)
     for v in violations:
@@ -496,7 +495,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
                            seed=args.seed)
     result = compare(args.date, visits, first_roster, out_scenarios, options,
-                     on_scenario=announce)
+                     on_scenario=announce, config=args.config, roads=args.roads)
     doc = comparison_to_dict(result)
     if not args.quiet:
         Console().print(comparison_table(doc))
@@ -528,8 +527,8 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     from routeplan.io.field_reports import read_outcomes, read_positions
     from routeplan.io.plan_json import PLAN_FILE, write_plan
     from routeplan.solver import SolveOptions
-    from routeplan.workflows.build import build_problem
     from routeplan.workflows.replan import Disruption, replan
+    from routeplan.workflows.runtime import build_day, travel_of_plan
 
     plan = _read_plan(args.plan)
     policy = _load_policy(args.policy) if args.policy is not None else plan.policy
@@ -544,7 +543,9 @@ def _cmd_replan(args: argparse.Namespace) -> int:
         locked_teams=_ids(args.locked_teams),
         outcomes=read_outcomes(args.outcomes) if args.outcomes is not None else (),
     )
-    problem = build_problem(plan.day, visits, teams, policy)
+    cfg: RuntimeConfig = args.config
+    problem = build_day(plan.day, visits, teams, policy, cfg,
+                        travel=travel_of_plan(plan, cfg, args.roads, policy))
     options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
                            seed=args.seed)
     new_plan, changes = replan(problem, plan, disruption, options)

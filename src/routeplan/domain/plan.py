@@ -12,6 +12,7 @@ from routeplan.domain.errors import InternalError
 from routeplan.domain.geo import LonLat
 from routeplan.domain.policy import Policy
 from routeplan.domain.team import Mode
+from routeplan.domain.travel import TravelRecord
 from routeplan.domain.visit import LocationQuality
 
 
@@ -145,7 +146,7 @@ class Kpis:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A finished, checked plan for one day."""
+    """A finished, checked plan for one day; `travel` records each mode's travel source."""
 
     day: date
     routes: tuple[Route, ...]
@@ -153,6 +154,7 @@ class Plan:
     kpis: Kpis
     policy: Policy
     meta: Mapping[str, str] = field(default_factory=dict)
+    travel: TravelRecord = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()

@@ -53,6 +53,9 @@ KEYS: tuple[_Key, ...] = (
          "Plan no visits on statutory public holidays (adjusted workdays are workdays).", "bool"),
     _Key("calendar", "skip_weekends", "skip_weekends",
          "Plan no visits on Saturdays and Sundays that are not adjusted workdays.", "bool"),
+    _Key("calendar", "uncovered_year", "uncovered_year",
+         "A date whose year no holiday calendar covers (shipped, or ROUTEPLAN_CALENDAR): "
+         "'refuse' to plan it, or 'plan' it as a workday with a warning.", "str"),
     _Key("solver", "time_limit_s", "time_limit_s", "Wall-clock seconds the solver may search.",
          "float"),
     _Key("solver", "priority_weight", "priority_weight",
@@ -102,6 +105,7 @@ class Policy:
     outside_region: str = "unassign"
     skip_holidays: bool = True
     skip_weekends: bool = False
+    uncovered_year: str = "refuse"
     time_limit_s: float = 30.0
     priority_weight: int = 1000
     must_visit_penalty: int = 10_000_000_000
@@ -136,6 +140,8 @@ class Policy:
             bad("window.company_end",
                 f"{format_hhmm(self.company_end)} is outside the legal window {LEGAL_WINDOW} "
                 "(COMPLIANCE rule 1)")
+        if self.uncovered_year not in ("refuse", "plan"):
+            bad("calendar.uncovered_year", f"{self.uncovered_year!r} is not 'refuse' or 'plan'")
         if self.company_end <= self.company_start:
             bad("window.company_end",
                 f"{format_hhmm(self.company_end)} is not after window.company_start "

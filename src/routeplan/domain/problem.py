@@ -10,6 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
+from routeplan.domain.calendar import HolidayCalendar
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.policy import Policy
 from routeplan.domain.team import Team
@@ -22,7 +23,8 @@ class Problem:
     """Everything a solve needs, immutable. Build it with `routeplan.workflows.build.build_problem`.
 
     `prefecture` holds, per visit, the adcode of the prefecture it lies in (0 = outside Henan
-    or unknown). `warnings` are carried into the plan's KPIs.
+    or unknown). `warnings` are carried into the plan's KPIs. `calendar` is the holiday
+    calendar the day was planned with (None: the one shipped with routeplan).
     """
 
     day: date
@@ -32,6 +34,7 @@ class Problem:
     travel: TravelData
     prefecture: tuple[int, ...]
     warnings: tuple[str, ...] = field(default=())
+    calendar: HolidayCalendar | None = None
 
     def __post_init__(self) -> None:
         problems = validate_roster(self.visits, self.teams, self.policy)
@@ -81,12 +84,13 @@ class Problem:
                 np.ascontiguousarray(m.durations[np.ix_(idx, idx)]),
                 np.ascontiguousarray(m.distances[np.ix_(idx, idx)]),
                 tuple(m.is_snapped(int(r)) for r in idx) if m.snapped else (),
-                m.source, m.warnings)
+                m.source, m.warnings, m.origin)
         sub = TravelData(tuple(travel.points[r] for r in rows), tuple(node), tuple(starts),
                          tuple(ends), by_mode, travel.source)
         return Problem(self.day, tuple(self.visits[i] for i in visits),
                        tuple(self.teams[t] for t in teams), self.policy, sub,
-                       tuple(self.prefecture[i] for i in visits), self.warnings)
+                       tuple(self.prefecture[i] for i in visits), self.warnings,
+                       self.calendar)
 
     def max_visits(self, team: Team) -> int:
         """A team's cap on visits: its own, never above the policy's."""

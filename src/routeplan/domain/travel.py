@@ -18,6 +18,40 @@ UNREACHABLE = 10**9
 type IntMatrix = npt.NDArray[np.int64]
 
 
+@dataclass(frozen=True, slots=True)
+class ModeSource:
+    """Where one mode's matrices came from: enough to rebuild exactly the same ones.
+
+    `provider` is `haversine`, `osrm-embedded` or `osrm-server`. Road engines record their
+    OSRM `profile`, the `graph` (an embedded graph's content identity, or the server's URL)
+    and `max_snap_m`; the straight-line estimate records its `detour_factor` and
+    `speed_kmh`, and `fallback` says why a configured road engine was not used.
+    """
+
+    provider: str
+    profile: str = ""
+    graph: str = ""
+    max_snap_m: float = 0.0
+    detour_factor: float = 0.0
+    speed_kmh: float = 0.0
+    fallback: str = ""
+
+    @property
+    def on_roads(self) -> bool:
+        return self.provider != "haversine"
+
+    def describe(self) -> str:
+        """One line for messages: provider, profile and graph."""
+        if not self.on_roads:
+            note = f" (fallback: {self.fallback})" if self.fallback else ""
+            return (f"haversine x{self.detour_factor:g} at {self.speed_kmh:g} km/h{note}")
+        return f"{self.provider} {self.profile} {self.graph}"
+
+
+#: What a plan records of its travel data: the source of each mode's matrices.
+type TravelRecord = Mapping[Mode, ModeSource]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Matrices:
     """Square matrices over the same points: durations in seconds, distances in metres.
@@ -32,6 +66,7 @@ class Matrices:
     snapped: tuple[bool, ...] = ()
     source: str = ""
     warnings: tuple[str, ...] = field(default=())
+    origin: ModeSource | None = None
 
     def __post_init__(self) -> None:
         n = self.durations.shape[0]
@@ -73,3 +108,9 @@ class TravelData:
 
     def snapped(self, i: int) -> bool:
         return all(m.is_snapped(i) for m in self.by_mode.values())
+
+    @property
+    def record(self) -> dict[Mode, ModeSource]:
+        """The source of each mode's matrices (modes whose source said nothing are left out)."""
+        return {mode: m.origin for mode, m in sorted(self.by_mode.items())
+                if m.origin is not None}

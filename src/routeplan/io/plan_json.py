@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -28,6 +29,7 @@ from routeplan.domain.geo import LonLat
 from routeplan.domain.plan import BreakSlot, Kpis, Plan, Reason, Route, Stop, Unassigned
 from routeplan.domain.policy import Policy
 from routeplan.domain.team import Mode
+from routeplan.domain.travel import ModeSource
 from routeplan.domain.visit import LocationQuality
 from routeplan.io.atomic import write_atomic
 from routeplan.io.plan_exports import plan_to_csv
@@ -51,7 +53,12 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "kpis": kpis_to_dict(plan.kpis),
         "policy": plan.policy.to_mapping(),
         "meta": dict(plan.meta),
+        "travel": {mode.value: _source_to_dict(s) for mode, s in plan.travel.items()},
     }
+
+
+def _source_to_dict(s: ModeSource) -> dict[str, Any]:
+    return {k: v for k, v in asdict(s).items() if v not in ("", 0.0)}
 
 
 def kpis_to_dict(k: Kpis) -> dict[str, Any]:
@@ -210,12 +217,45 @@ def plan_from_dict(data: object, *, source: str = "") -> Plan:
     if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
         problems.append(InputProblem(f"{prefix}/meta", "expected an object of strings"))
         meta = {}
+    travel = attempt("/travel", lambda: _travel_record(doc.get("travel", {}), "/travel")) or {}
     if problems or day is None or policy is None or kpis is None:
         raise InvalidInput.many(problems)
-    plan = attempt("", lambda: Plan(day, tuple(routes), tuple(unassigned), kpis, policy, meta))
+    plan = attempt("", lambda: Plan(day, tuple(routes), tuple(unassigned), kpis, policy, meta,
+                                    travel))
     if plan is None:
         raise InvalidInput.many(problems)
     return plan
+
+
+_SOURCE_FIELDS = {"provider": str, "profile": str, "graph": str, "fallback": str,
+                  "max_snap_m": float, "detour_factor": float, "speed_kmh": float}
+
+
+def _travel_record(value: object, at: str) -> dict[Mode, ModeSource]:
+    """The plan's record of its travel sources: `{"car": {"provider": ..., ...}, ...}`."""
+    record = _mapping(value, at)
+    out: dict[Mode, ModeSource] = {}
+    for name, item in record.items():
+        try:
+            mode = Mode(name)
+        except ValueError:
+            raise _PlanError(f"{at}/{name}", f"{name!r} is not a mode") from None
+        fields_ = _mapping(item, f"{at}/{name}")
+        values: dict[str, Any] = {}
+        for key, raw in fields_.items():
+            kind = _SOURCE_FIELDS.get(key)
+            if kind is None:
+                raise _PlanError(f"{at}/{name}/{key}", "is not a travel-source field")
+            if (kind is str and not isinstance(raw, str)) or len(str(raw)) > 500:
+                raise _PlanError(f"{at}/{name}/{key}", "expected text")
+            if kind is float and (isinstance(raw, bool) or not isinstance(raw, int | float)):
+                raise _PlanError(f"{at}/{name}/{key}", "expected a number")
+            values[key] = kind(raw)
+        if values.get("provider") not in ("haversine", "osrm-embedded", "osrm-server"):
+            raise _PlanError(f"{at}/{name}/provider",
+                             "expected haversine, osrm-embedded or osrm-server")
+        out[mode] = ModeSource(**values)
+    return out
 
 
 def _policy(value: object, where: str) -> Policy:

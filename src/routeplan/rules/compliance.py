@@ -3,8 +3,8 @@
 It reads only the `Problem` and the `Plan` (never the solver) and recomputes everything it
 needs from first principles: the legal window and the two-collector minimum are restated here
 (COMPLIANCE.md rules 1 and 3, hard and not configurable), and the holiday calendar is read from
-`chinese_calendar` directly. Each violation is one line naming the team or visit, the rule and
-the numbers. Checks, in order:
+the official calendar data (`routeplan.rules.calendar`, the problem's own calendar) directly.
+Each violation is one line naming the team or visit, the rule and the numbers. Checks, in order:
 
 - the plan header: day and policy are the problem's;
 - accounting: every visit exactly once, no unknown ids, one route per known team, members;
@@ -24,14 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-import chinese_calendar
-
+from routeplan.domain.calendar import HolidayCalendar
 from routeplan.domain.errors import ComplianceViolation
 from routeplan.domain.plan import BreakSlot, Plan, Reason, Route, Stop
 from routeplan.domain.policy import Policy
 from routeplan.domain.problem import Problem
 from routeplan.domain.team import Team
 from routeplan.domain.visit import Place, Visit
+from routeplan.rules.calendar import day_info
 
 #: Rule 1: time with a borrower lies within 08:00-22:00 unless consented. Restated here on
 #: purpose, so a change to the model's constant cannot silently widen what the checker allows.
@@ -81,20 +81,18 @@ def _break_overlap(breaks: Iterable[BreakSlot], start: int, end: int) -> int:
     return sum(_overlap(b.start, b.end, start, end) for b in breaks)
 
 
-def closed_day(day: date, policy: Policy) -> str | None:
+def closed_day(day: date, policy: Policy,
+               calendar: HolidayCalendar | None = None) -> str | None:
     """Why the policy plans nothing on `day` (a statutory holiday or a rest weekend), or None.
 
-    Read from the official calendar directly. A year the calendar does not cover is planned
-    as a workday (the issue's contract), so it is never closed.
+    Read from the calendar data directly (the problem's, default the shipped one). A year no
+    calendar covers is never closed here: planning it at all is the policy's call
+    (`calendar.uncovered_year`), made when the problem is built.
     """
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        workday = bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return None
-    if policy.skip_holidays and on_holiday and name:
-        return f"statutory holiday {name}"
-    if policy.skip_weekends and day.weekday() >= 5 and not workday:
+    info = day_info(day, calendar)
+    if policy.skip_holidays and info.holiday is not None:
+        return f"statutory holiday {info.holiday.name_en}"
+    if policy.skip_weekends and info.is_rest_weekend:
         return "rest weekend"
     return None
 
@@ -120,7 +118,7 @@ class _Checker:
         self.out: list[str] = []
         self.visit_at = {v.visit_id: i for i, v in enumerate(problem.visits)}
         self.team_at = {t.team_id: k for k, t in enumerate(problem.teams)}
-        self.closed = closed_day(problem.day, problem.policy)
+        self.closed = closed_day(problem.day, problem.policy, problem.calendar)
         self.routed_by_borrower: dict[str, list[str]] = defaultdict(list)
         for route in plan.routes:
             for stop in route.stops:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Protocol, TypeVar
+from functools import partial
+from queue import Empty
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -35,10 +38,68 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class PartRunner(Protocol):
-    """Runs independent solves, possibly on other processes or machines."""
+class PartSignals(Protocol):
+    """What a part solving elsewhere can ask and tell: stop now? here is how far I got."""
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+    def should_stop(self) -> bool: ...
+
+    def report(self, index: int, progress: Progress) -> None: ...
+
+
+type PartFn[T, R] = Callable[[T, PartSignals | None], R]
+type OnPartProgress = Callable[[int, Progress], None]
+
+
+class PartRunner(Protocol):
+    """Runs independent solves, possibly on other processes or machines.
+
+    `fn(item, signals)` runs once per item; `signals` (None when the caller neither stops nor
+    watches) carries a stop from `should_stop` to every part within about a second, and each
+    part's progress back to `on_progress(index, progress)`.
+    """
+
+    def map(self, fn: PartFn[T, R], items: Sequence[T], *,
+            should_stop: Callable[[], bool] | None = None,
+            on_progress: OnPartProgress | None = None) -> list[R]: ...
+
+
+class _Direct:
+    """Signals for parts solved in this process: the caller's own callables."""
+
+    def __init__(self, should_stop: Callable[[], bool] | None,
+                 on_progress: OnPartProgress | None) -> None:
+        self._stop, self._progress = should_stop, on_progress
+
+    def should_stop(self) -> bool:
+        return bool(self._stop is not None and self._stop())
+
+    def report(self, index: int, progress: Progress) -> None:
+        if self._progress is not None:
+            self._progress(index, progress)
+
+
+class _Shared:
+    """Signals across local processes: one shared event, one queue of progress reports."""
+
+    def __init__(self, stop: Any, queue: Any) -> None:
+        self.stop, self.queue = stop, queue
+
+    def should_stop(self) -> bool:
+        return bool(self.stop.is_set())
+
+    def report(self, index: int, progress: Progress) -> None:
+        self.queue.put((index, progress))
+
+
+_PROCESS_SIGNALS: list[_Shared] = []
+
+
+def _init_part_process(stop: Any, queue: Any) -> None:
+    _PROCESS_SIGNALS[:] = [_Shared(stop, queue)]
+
+
+def _call_with_process_signals[T, R](fn: PartFn[T, R], watched: bool, item: T) -> R:
+    return fn(item, _PROCESS_SIGNALS[0] if watched and _PROCESS_SIGNALS else None)
 
 
 class LocalPool:
@@ -47,12 +108,41 @@ class LocalPool:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    def map(self, fn: PartFn[T, R], items: Sequence[T], *,
+            should_stop: Callable[[], bool] | None = None,
+            on_progress: OnPartProgress | None = None) -> list[R]:
+        watched = should_stop is not None or on_progress is not None
         if self.workers <= 1 or len(items) <= 1:
-            return [fn(x) for x in items]
+            direct = _Direct(should_stop, on_progress) if watched else None
+            return [fn(x, direct) for x in items]
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=ctx) as pool:
-            return list(pool.map(fn, items))
+        stop, queue = ctx.Event(), ctx.Queue()
+        done = threading.Event()
+
+        def relay() -> None:  # the caller's stop out to the parts, their progress back
+            while True:
+                if should_stop is not None and should_stop():
+                    stop.set()
+                try:
+                    while True:
+                        index, progress = queue.get_nowait()
+                        if on_progress is not None:
+                            on_progress(index, progress)
+                except Empty:
+                    pass
+                if done.wait(0.2):
+                    return
+
+        relay_thread = threading.Thread(target=relay, name="routeplan-parts", daemon=True)
+        with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=ctx,
+                                 initializer=_init_part_process,
+                                 initargs=(stop, queue)) as pool:
+            relay_thread.start()
+            try:
+                return list(pool.map(partial(_call_with_process_signals, fn, watched), items))
+            finally:
+                done.set()
+                relay_thread.join()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +154,19 @@ class Part:
     time_limit_s: float = 0.0
 
 
-def _solve_part(job: tuple[Problem, SolveOptions]) -> Plan:
-    problem, options = job
-    return solve_single(problem, options)
+def _solve_part(job: tuple[int, Problem, SolveOptions, bool], signals: PartSignals | None
+                ) -> Plan:
+    index, problem, options, stoppable = job
+    if signals is None:
+        return solve_single(problem, options)
+    part_signals = signals
+
+    def report(p: Progress) -> None:
+        part_signals.report(index, p)
+
+    # only a stoppable caller gets the sliced search: a plain run stays as repeatable as ever
+    return solve_single(problem, options, progress=report,
+                        should_stop=part_signals.should_stop if stoppable else None)
 
 
 def partition(problem: Problem, *, max_part: int = 350, seed: int = 0) -> list[Part]:
@@ -211,9 +311,14 @@ def solve_decomposed(
     *,
     runner: PartRunner | None = None,
     progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
     max_part: int = 350,
 ) -> Plan:
-    """Solve a large day part by part within the overall time limit; check the joined plan."""
+    """Solve a large day part by part within the overall time limit; check the joined plan.
+
+    A `should_stop` reaches every part (each keeps its best plan so far), and `progress`
+    hears the parts' sums (objective, solutions, visits planned) as they improve.
+    """
     began = time.perf_counter()
     runner = runner or LocalPool()
     workers = getattr(runner, "workers", 1)
@@ -224,12 +329,23 @@ def solve_decomposed(
     # the parts share the workers: each gets time in proportion to its visits
     budget = max(1.0, total * 0.85 - 3.0)  # leave room for process start-up and joining
     jobs = []
-    for p in parts:
+    for i, p in enumerate(parts):
         share = budget * workers * len(p.visits) / n
         limit = min(budget, max(1.0, share))
-        jobs.append((problem.restrict(p.visits, p.teams),
-                     replace(options, time_limit_s=limit)))
-    plans = runner.map(_solve_part, jobs)
+        jobs.append((i, problem.restrict(p.visits, p.teams),
+                     replace(options, time_limit_s=limit), should_stop is not None))
+    latest: dict[int, Progress] = {}
+
+    def on_part(index: int, p: Progress) -> None:
+        latest[index] = p
+        if progress is not None:
+            planned = sum(x.planned or 0 for x in latest.values())
+            progress(Progress(time.perf_counter() - began,
+                              sum(x.objective for x in latest.values()),
+                              sum(x.solutions for x in latest.values()), planned))
+
+    plans = runner.map(_solve_part, jobs, should_stop=should_stop,
+                       on_progress=on_part if progress is not None else None)
     routes: list[Route] = []
     unassigned: list[Unassigned] = []
     warnings = list(problem.warnings)
@@ -246,7 +362,7 @@ def solve_decomposed(
                         solve_s=time.perf_counter() - began, objective=objective)
     plan = Plan(problem.day, tuple(routes), tuple(unassigned), kpis, problem.policy,
                 {"seed": str(options.seed), "travel_source": problem.travel.source,
-                 "parts": str(len(parts))})
+                 "parts": str(len(parts))}, problem.travel.record)
     assert_compliant(problem, plan)
     if progress is not None:
         progress(Progress(time.perf_counter() - began, objective, len(parts),

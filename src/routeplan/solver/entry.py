@@ -26,5 +26,6 @@ def solve(
     """The best lawful plan within the budget; large days are split and solved in parallel."""
     options = options or SolveOptions()
     if len(problem.visits) > decompose_above and len(problem.teams) > 1:
-        return solve_decomposed(problem, options, runner=runner, progress=progress)
+        return solve_decomposed(problem, options, runner=runner, progress=progress,
+                                should_stop=should_stop)
     return solve_single(problem, options, progress=progress, should_stop=should_stop)

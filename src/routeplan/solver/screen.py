@@ -63,19 +63,24 @@ def visit_windows(problem: Problem, visit: Visit) -> tuple[TimeWindow | None, Ti
 def screen(problem: Problem) -> Screening:
     """Split visits into search candidates and visits unassigned before the search."""
     policy = problem.policy
-    info = day_info(problem.day)
+    info = day_info(problem.day, problem.calendar)
     warnings: list[str] = []
     closed: Explanation | None = None
     if not info.covered:
         warnings.append(
-            f"the official holiday calendar does not cover {problem.day.year}; "
-            f"{problem.day} is planned as a workday"
-        )
-    elif policy.skip_holidays and info.holiday:
-        closed = reasons.holiday(f"法定节假日（{info.holiday}）")
+            f"no holiday calendar covers {problem.day.year}; {problem.day} is planned as a "
+            "workday (policy calendar.uncovered_year = 'plan') / "
+            f"日历未收录{problem.day.year}年，按工作日安排")
+    elif info.provisional and not info.holiday:
+        warnings.append(
+            f"the {problem.day.year} holiday arrangement (adjusted workdays) is not in the "
+            "calendar yet, only the statutory holidays; check the State Council's notice / "
+            f"{problem.day.year}年调休安排尚未收录，仅含法定节假日")
+    if info.covered and policy.skip_holidays and info.holiday is not None:
+        closed = reasons.holiday(f"法定节假日（{info.holiday.name}）")
         closed = Explanation(closed.reason, closed.detail,
-                             f"The date is the statutory holiday {info.holiday}; the policy "
-                             "plans no visits that day. Move it to a workday.")
+                             f"The date is the statutory holiday {info.holiday.name_en}; the "
+                             "policy plans no visits that day. Move it to a workday.")
     elif policy.skip_weekends and info.is_rest_weekend:
         closed = reasons.holiday("周末")
         closed = Explanation(closed.reason, closed.detail,

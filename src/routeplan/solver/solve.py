@@ -156,7 +156,8 @@ def solve(
     kpis = compute_kpis(problem, routes, unassigned, warnings=warnings,
                         solve_s=time.perf_counter() - began, objective=objective)
     plan = Plan(problem.day, routes, unassigned, kpis, problem.policy,
-                {"seed": str(options.seed), "travel_source": problem.travel.source})
+                {"seed": str(options.seed), "travel_source": problem.travel.source},
+                problem.travel.record)
     assert_compliant(problem, plan)
     if progress is not None and objective is not None:
         progress(Progress(time.perf_counter() - began, objective, solutions,

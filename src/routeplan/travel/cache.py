@@ -14,13 +14,14 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from routeplan.domain.geo import LonLat
 from routeplan.domain.team import Mode
-from routeplan.domain.travel import Matrices
+from routeplan.domain.travel import Matrices, ModeSource
 
 #: Coordinates are rounded to this many decimals for the key (1e-5 degree ~ 1 m).
 KEY_DECIMALS = 5
@@ -88,8 +89,9 @@ class MatrixCache:
                 return Matrices(
                     z["durations"].astype(np.int64), z["distances"].astype(np.int64),
                     tuple(bool(s) for s in z["snapped"]), source=str(meta["source"]),
-                    warnings=tuple(str(w) for w in meta["warnings"]))
-        except (OSError, ValueError, KeyError):
+                    warnings=tuple(str(w) for w in meta["warnings"]),
+                    origin=ModeSource(**meta["origin"]) if meta.get("origin") else None)
+        except (OSError, ValueError, KeyError, TypeError):
             return None  # a damaged file is a miss; the next put rewrites it
 
     def _write(self, key: str, value: Matrices) -> None:
@@ -97,7 +99,9 @@ class MatrixCache:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = json.dumps({"source": value.source, "warnings": list(value.warnings)})
+        origin = asdict(value.origin) if value.origin is not None else None
+        meta = json.dumps({"source": value.source, "warnings": list(value.warnings),
+                           "origin": origin})
         fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
         tmp = Path(name)
         try:

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from routeplan.domain.geo import LonLat
 from routeplan.domain.team import Mode
-from routeplan.domain.travel import IntMatrix, Matrices
+from routeplan.domain.travel import IntMatrix, Matrices, ModeSource
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -45,7 +45,12 @@ class HaversineMatrix:
         distances: IntMatrix = np.rint(road_m).astype(np.int64)
         speed_ms = self.speeds_kmh[mode] / 3.6
         durations: IntMatrix = np.rint(road_m / speed_ms).astype(np.int64)
-        return Matrices(durations, distances, source=self.name)
+        return Matrices(durations, distances, source=self.name, origin=self.origin(mode))
+
+    def origin(self, mode: Mode) -> ModeSource:
+        """The estimate's parameters for `mode`: all a later reader needs to redo it."""
+        return ModeSource("haversine", detour_factor=self.detour_factor,
+                          speed_kmh=self.speeds_kmh[mode])
 
     def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:  # noqa: ARG002
         """Straight segments: this source knows no roads, whatever the mode."""

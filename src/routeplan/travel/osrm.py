@@ -28,8 +28,8 @@ import numpy.typing as npt
 from routeplan.domain.errors import InvalidInput, RoutingError
 from routeplan.domain.geo import LonLat
 from routeplan.domain.team import Mode
-from routeplan.domain.travel import UNREACHABLE, IntMatrix, Matrices
-from routeplan.travel.roads import MODE_PROFILE, graph_path, is_built
+from routeplan.domain.travel import UNREACHABLE, IntMatrix, Matrices, ModeSource
+from routeplan.travel.roads import MODE_PROFILE, graph_identity, graph_path, is_built
 
 type FloatMatrix = npt.NDArray[np.float64]
 
@@ -87,6 +87,10 @@ class _OsrmSource(ABC):
         """Modes this source has a road graph for."""
 
     @abstractmethod
+    def origin(self, mode: Mode) -> ModeSource:
+        """What a plan records of this engine's answers for `mode`."""
+
+    @abstractmethod
     def cache_id(self, mode: Mode) -> str:
         """Identifies the data behind answers for `mode`: changes when the answers may."""
 
@@ -115,7 +119,7 @@ class _OsrmSource(ABC):
         n = len(points)
         if n == 0:
             empty: IntMatrix = np.zeros((0, 0), dtype=np.int64)
-            return Matrices(empty, empty.copy(), (), source=self.name)
+            return Matrices(empty, empty.copy(), (), source=self.name, origin=self.origin(mode))
         dur = np.full((n, n), np.nan)
         dist = np.full((n, n), np.nan)
         snap = np.full(n, np.inf)
@@ -136,7 +140,8 @@ class _OsrmSource(ABC):
             arr[off, :] = UNREACHABLE
             arr[:, off] = UNREACHABLE
             np.fill_diagonal(arr, 0)
-        return Matrices(durations, distances, tuple(bool(s) for s in snapped), source=self.name)
+        return Matrices(durations, distances, tuple(bool(s) for s in snapped), source=self.name,
+                        origin=self.origin(mode))
 
     def _fill(self, points: Sequence[LonLat], mode: Mode, block: int, *, dur: FloatMatrix,
               dist: FloatMatrix, snap: npt.NDArray[np.float64]) -> None:
@@ -234,6 +239,7 @@ class OsrmEmbedded(_OsrmSource):
         self.graph_dir = Path(graph_dir)
         self._modes = frozenset(m for m, p in MODE_PROFILE.items() if is_built(self.graph_dir, p))
         self._engines: dict[Mode, Any] = {}
+        self._identity: dict[Mode, str] = {}
         self._lock = threading.Lock()
 
     @property
@@ -243,6 +249,14 @@ class OsrmEmbedded(_OsrmSource):
     @property
     def modes(self) -> frozenset[Mode]:
         return self._modes
+
+    def origin(self, mode: Mode) -> ModeSource:
+        """The graph's content identity: a later check or re-plan must find the same one."""
+        found = self._identity.get(mode)
+        if found is None:
+            found = graph_identity(self.graph_dir, MODE_PROFILE[mode])
+            self._identity[mode] = found
+        return ModeSource(self.name, MODE_PROFILE[mode], found, max_snap_m=self.max_snap_m)
 
     def cache_id(self, mode: Mode) -> str:
         base = graph_path(self.graph_dir, MODE_PROFILE[mode])
@@ -346,6 +360,11 @@ class OsrmServer(_OsrmSource):
     @property
     def modes(self) -> frozenset[Mode]:
         return self._modes
+
+    def origin(self, mode: Mode) -> ModeSource:
+        """The server's URL and profile (a server cannot vouch for the data behind it)."""
+        return ModeSource(self.name, self._profiles[mode], self.base_url,
+                          max_snap_m=self.max_snap_m)
 
     def cache_id(self, mode: Mode) -> str:
         return f"osrm-server:{self.base_url}/{self._profiles[mode]}:snap{self.max_snap_m:g}"

@@ -10,20 +10,20 @@ warning. Engine answers (never fallbacks) are cached by source, mode and rounded
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from routeplan.domain.errors import InvalidInput, RoutingError
+from routeplan.domain.errors import InputProblem, InvalidInput, RoutingError
 from routeplan.domain.geo import LonLat
 from routeplan.domain.policy import Policy
 from routeplan.domain.team import Mode
-from routeplan.domain.travel import Matrices
+from routeplan.domain.travel import Matrices, ModeSource, TravelRecord
 from routeplan.travel.cache import MatrixCache, cache_key
 from routeplan.travel.haversine import HaversineMatrix
 from routeplan.travel.matrix import TravelMatrix
-from routeplan.travel.roads import MODE_PROFILE, PROFILES, built_profiles
+from routeplan.travel.roads import MODE_PROFILE, PROFILES, built_profiles, is_built
 
 
 class RoadEngine(TravelMatrix, Protocol):
@@ -32,6 +32,10 @@ class RoadEngine(TravelMatrix, Protocol):
     @property
     def modes(self) -> frozenset[Mode]:
         """Modes this engine has a road graph for."""
+        ...
+
+    def origin(self, mode: Mode) -> ModeSource:
+        """What a plan records of this engine's answers for `mode`."""
         ...
 
     def cache_id(self, mode: Mode) -> str:
@@ -95,7 +99,8 @@ class RoadTravel:
         note = (f"{why}: {mode.value} travel times are straight-line estimates "
                 f"(x{self.fallback.detour_factor:g} detour at "
                 f"{self.fallback.speeds_kmh[mode]:g} km/h)")
-        return replace(m, warnings=(*m.warnings, note))
+        origin = replace(self.fallback.origin(mode), fallback=why)
+        return replace(m, warnings=(*m.warnings, note), origin=origin)
 
 
 def haversine_for(policy: Policy) -> HaversineMatrix:
@@ -151,3 +156,101 @@ def make_travel(policy: Policy, roads_dir: Path | None = None, osrm_url: str | N
         return fallback
     return RoadTravel(engines, fallback, on_failure=policy.on_road_failure,
                       cache=MatrixCache(cache_size, cache_dir))
+
+
+class RecordedTravel:
+    """The very sources a plan records, mode by mode; never falls back, never substitutes.
+
+    Built by `travel_from_record` for whoever re-reads a plan (check, re-plan, comparison):
+    each mode answers from the engine the plan names, and an answer whose origin differs from
+    the record (another graph behind the same folder) is refused.
+    """
+
+    def __init__(self, engines: Mapping[Mode, TravelMatrix], record: TravelRecord,
+                 default: HaversineMatrix, name: str) -> None:
+        self.engines = dict(engines)
+        self.record = dict(record)
+        self.default = default
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _engine(self, mode: Mode) -> TravelMatrix:
+        return self.engines.get(mode, self.default)
+
+    def matrices(self, points: Sequence[LonLat], mode: Mode) -> Matrices:
+        found = self._engine(mode).matrices(points, mode)
+        want = self.record.get(mode)
+        if want is not None and found.origin is not None and want.on_roads and (
+                found.origin.graph != want.graph or found.origin.profile != want.profile):
+            raise RoutingError(f"{mode.value} travel times now come from "
+                               f"{found.origin.describe()}, not {want.describe()} as recorded")
+        if want is not None and want.fallback:
+            note = (f"{want.fallback}: {mode.value} travel times are straight-line estimates "
+                    f"(x{want.detour_factor:g} detour at {want.speed_kmh:g} km/h)")
+            found = replace(found, warnings=(*found.warnings, note), origin=want)
+        return found
+
+    def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:
+        return self._engine(mode).geometry(points, mode)
+
+
+def travel_from_record(record: TravelRecord, policy: Policy, *,
+                       roads_dirs: Sequence[Path] = (), recorded_name: str = "") -> TravelMatrix:
+    """The travel source a plan was made with, rebuilt from its record, or InvalidInput.
+
+    A straight-line mode takes the recorded detour and speed. An embedded road mode needs a
+    folder among `roads_dirs` (the `--roads` flag first, then ROUTEPLAN_ROADS) holding a graph
+    with the recorded content identity; a server mode asks the recorded URL. A plan that
+    records nothing (written before sources were recorded) is taken as straight lines at the
+    policy's speeds. A source that cannot be had is refused with what to do, never replaced.
+    """
+    from routeplan.travel.osrm import OsrmServer
+
+    base = haversine_for(policy)
+    if not record:
+        if recorded_name not in ("", "haversine"):
+            raise InvalidInput(f"travel: the plan was made on {recorded_name!r} but does not "
+                               "record which graph; re-plan it to check it on roads")
+        return base
+    engines: dict[Mode, TravelMatrix] = {}
+    problems: list[InputProblem] = []
+    speeds = dict(base.speeds_kmh)
+    for mode, src in record.items():
+        if not src.on_roads:
+            speeds[mode] = src.speed_kmh or speeds[mode]
+            engines[mode] = HaversineMatrix(src.detour_factor or base.detour_factor,
+                                            {**speeds, mode: speeds[mode]})
+            continue
+        if src.provider == "osrm-server":
+            engines[mode] = OsrmServer(src.graph, modes=[mode], max_snap_m=src.max_snap_m,
+                                       profiles={mode: src.profile})
+            continue
+        engine = _embedded_with(roads_dirs, mode, src)
+        if engine is None:
+            tried = ", ".join(str(d) for d in roads_dirs) or "no folder (give --roads DIR)"
+            problems.append(InputProblem(
+                f"travel.{mode.value}",
+                f"the plan was made on the {src.profile} road graph {src.graph}; "
+                f"it is not in {tried} / 规划所用路网不可用"))
+        else:
+            engines[mode] = engine
+    if problems:
+        raise InvalidInput.many(problems)
+    name = recorded_name or "+".join(dict.fromkeys(
+        s.provider for s in record.values())) or "haversine"
+    return RecordedTravel(engines, record, HaversineMatrix(base.detour_factor, speeds), name)
+
+
+def _embedded_with(dirs: Sequence[Path], mode: Mode, src: ModeSource) -> TravelMatrix | None:
+    from routeplan.travel.osrm import OsrmEmbedded
+
+    for d in dirs:
+        if not is_built(d, src.profile):
+            continue
+        engine = OsrmEmbedded(d, max_snap_m=src.max_snap_m)
+        if mode in engine.modes and engine.origin(mode).graph == src.graph:
+            return engine
+    return None

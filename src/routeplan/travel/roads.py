@@ -16,6 +16,7 @@ the wheel is absent, tools on PATH and profiles under /usr/share/osrm/profiles a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -91,6 +92,31 @@ def is_built(roads_dir: Path, profile: str) -> bool:
     """True when the profile's MLD graph is complete (customize ran last)."""
     base = graph_path(roads_dir, profile)
     return all(base.with_name(base.name + s).is_file() for s in (".mldgr", ".cell_metrics"))
+
+
+def graph_identity(roads_dir: Path, profile: str) -> str:
+    """A content identity of a profile's graph: the same files give the same id, wherever.
+
+    SHA-256 over each `roads.osrm*` file's name and size and, for large files, their first
+    and last 64 KiB (whole small files): cheap on a province's graph, and it survives copying
+    the folder to another machine, unlike paths and modification times.
+    """
+    base = graph_path(roads_dir, profile)
+    h = hashlib.sha256()
+    for p in sorted(base.parent.glob(base.name + "*")):
+        size = p.stat().st_size
+        h.update(f"{p.name}\0{size}\0".encode())
+        with p.open("rb") as fh:
+            if size <= 2 * _ID_CHUNK:
+                h.update(fh.read())
+            else:
+                h.update(fh.read(_ID_CHUNK))
+                fh.seek(-_ID_CHUNK, 2)
+                h.update(fh.read(_ID_CHUNK))
+    return "sha256:" + h.hexdigest()[:32]
+
+
+_ID_CHUNK = 64 * 1024
 
 
 def built_profiles(roads_dir: Path) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from routeplan.domain.calendar import HolidayCalendar
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.geo import LonLat
 from routeplan.domain.policy import Policy
@@ -46,25 +47,21 @@ def default_locator() -> RegionLocator:
     return Regions.load()
 
 
-def default_geocoder(amap_key: str | None = None, cache_path: Path | None = None) -> Geocoder:
-    """Offline district-centre geocoding; AMap first when a key is configured.
+def default_geocoder(amap_key: str = "", data_dir: Path = Path("var")) -> Geocoder:
+    """Offline district-centre geocoding; AMap first when a key is given.
 
-    Without arguments the key is $ROUTEPLAN_AMAP_KEY and the persistent cache lives in
-    $ROUTEPLAN_DATA_DIR (default ./var) as geocode-cache.sqlite.
+    The entry points pass the runtime configuration's `amap_key` and `data_dir`
+    (ROUTEPLAN_AMAP_KEY, ROUTEPLAN_DATA_DIR); AMap answers are cached persistently in
+    `data_dir/geocode-cache.sqlite`.
     """
-    import os
-
     from routeplan.geo.geocode import AmapGeocoder, FallbackGeocoder, OfflineGeocoder
 
     offline = OfflineGeocoder()
-    key = amap_key if amap_key is not None else os.environ.get("ROUTEPLAN_AMAP_KEY", "")
-    if not key:
+    if not amap_key:
         return offline
-    if cache_path is None:
-        folder = Path(os.environ.get("ROUTEPLAN_DATA_DIR") or "var")
-        folder.mkdir(parents=True, exist_ok=True)
-        cache_path = folder / "geocode-cache.sqlite"
-    return FallbackGeocoder(AmapGeocoder(key, cache_path=cache_path), offline)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return FallbackGeocoder(AmapGeocoder(amap_key, cache_path=data_dir / "geocode-cache.sqlite"),
+                            offline)
 
 
 def place_visits(visits: Sequence[Visit], geocoder: Geocoder) -> list[Visit]:
@@ -94,12 +91,17 @@ def build_problem(
     locator: RegionLocator | None = None,
     geocoder: Geocoder | None = None,
     warnings: Sequence[str] = (),
+    calendar: HolidayCalendar | None = None,
 ) -> Problem:
     """Turn validated visits and teams into an immutable Problem with its matrices.
 
-    Raises InvalidInput for roster errors, and for visits outside Henan when the policy
-    says `outside_region = "reject"`.
+    Raises InvalidInput for roster errors, for visits outside Henan when the policy says
+    `outside_region = "reject"`, and for a day no holiday calendar covers when the policy says
+    `calendar.uncovered_year = "refuse"` (the default). `calendar` defaults to the shipped one.
     """
+    day_problems = check_plannable_day(day, policy, calendar)
+    if day_problems:
+        raise InvalidInput.many(day_problems)
     if any(v.location is None and v.address.strip() for v in visits):
         visits = place_visits(visits, geocoder or default_geocoder())
     visits_t, teams_t = tuple(visits), tuple(teams)
@@ -148,7 +150,7 @@ def build_problem(
         notes.extend(w for w in m.warnings if w not in notes)
     data = TravelData(tuple(points), tuple(visit_node), tuple(start_node), tuple(end_node),
                       by_mode, source=source.name)
-    return Problem(day, visits_t, teams_t, policy, data, prefecture, tuple(notes))
+    return Problem(day, visits_t, teams_t, policy, data, prefecture, tuple(notes), calendar)
 
 
 def _check_roster_early(visits: tuple[Visit, ...], teams: tuple[Team, ...],
@@ -156,3 +158,17 @@ def _check_roster_early(visits: tuple[Visit, ...], teams: tuple[Team, ...],
     from routeplan.domain.problem import validate_roster
 
     return validate_roster(visits, teams, policy)
+
+
+def check_plannable_day(day: date, policy: Policy,
+                        calendar: HolidayCalendar | None = None) -> list[InputProblem]:
+    """Why `day` cannot be planned at all under `policy`: a year no calendar covers (refused)."""
+    from routeplan.rules.calendar import day_info
+
+    info = day_info(day, calendar)
+    if info.covered or policy.uncovered_year == "plan":
+        return []
+    return [InputProblem("date", f"{day}: no holiday calendar covers {day.year}, so its "
+                         "statutory holidays are unknown; add the year's calendar file "
+                         "(ROUTEPLAN_CALENDAR) or set calendar.uncovered_year = 'plan' / "
+                         f"日历未收录{day.year}年的法定节假日，请补充日历文件")]

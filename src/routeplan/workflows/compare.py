@@ -21,8 +21,10 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from routeplan.config import RuntimeConfig
 from routeplan.domain.errors import InvalidInput
 from routeplan.domain.plan import Plan, Reason
 from routeplan.domain.policy import Policy
@@ -32,7 +34,8 @@ from routeplan.domain.visit import Visit
 from routeplan.io.plan_json import kpis_to_dict
 from routeplan.solver import SolveOptions, solve
 from routeplan.travel.matrix import TravelMatrix
-from routeplan.workflows.build import RegionLocator, build_problem
+from routeplan.workflows.build import RegionLocator
+from routeplan.workflows.runtime import build_day, travel_of
 
 #: The extra figures, in the order of the table and the CSV (after the scenario name).
 EXTRA_KEYS = (
@@ -83,14 +86,19 @@ def compare(
     travel: TravelMatrix | None = None,
     locator: RegionLocator | None = None,
     on_scenario: Callable[[int, Scenario], None] | None = None,
+    config: RuntimeConfig | None = None,
+    roads: Path | None = None,
 ) -> Comparison:
     """Solve the day once per scenario with one seed and one budget; figures for each.
 
     Without an explicit `options.time_limit_s` every scenario gets the first scenario's
     policy limit (not each its own), so the budget is the same for all. Travel matrices are
     built per scenario (a policy's detour factor and speeds change them) unless `travel`
-    is given. `on_scenario(i, scenario)` is called before each solve (progress display).
+    is given; with a runtime `config` (and a `roads` flag) each scenario gets the configured
+    source (road graphs, server) under its own policy, and the configured calendar.
+    `on_scenario(i, scenario)` is called before each solve (progress display).
     """
+    cfg = config or RuntimeConfig()
     if not scenarios:
         raise InvalidInput("scenarios: at least one policy or roster is needed to compare")
     names = [s.name for s in scenarios]
@@ -106,8 +114,9 @@ def compare(
         if on_scenario is not None:
             on_scenario(i, scenario)
         roster = scenario.teams if scenario.teams is not None else tuple(teams)
-        problem = build_problem(day, visits, roster, scenario.policy, travel=travel,
-                                locator=locator)
+        source = travel if travel is not None else travel_of(cfg, scenario.policy, roads)
+        problem = build_day(day, visits, roster, scenario.policy, cfg, travel=source,
+                            locator=locator)
         plan = solve(problem, same)
         results.append(ScenarioResult(scenario, problem, plan,
                                       scenario_kpis(problem, plan, same)))

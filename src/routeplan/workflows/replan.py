@@ -523,7 +523,8 @@ def _merge(problem: Problem, plan: Plan, states: Sequence[_TeamState],
     kpis = compute_kpis(kept_day, routes, unassigned, warnings=warnings,
                         solve_s=free_plan.kpis.solve_s, objective=free_plan.kpis.objective)
     meta = {**plan.meta, "replanned_at": to_iso(problem.day, now)}
-    merged = Plan(problem.day, tuple(routes), unassigned, kpis, problem.policy, meta)
+    merged = Plan(problem.day, tuple(routes), unassigned, kpis, problem.policy, meta,
+                  problem.travel.record)
     accounted = set(merged.visit_ids())
     every = {v.visit_id for v in problem.visits}
     if accounted & gone or accounted | gone != every:
