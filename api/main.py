@@ -22,7 +22,7 @@ from routeplan_api.jobs.queue import JobQueue, make_queue
 from routeplan_api.jobs.runner import JobRef
 from routeplan_api.persistence import Clock, Store, utc_now
 from routeplan_api.ratelimit import RateLimiter
-from routeplan_api.routes import comparisons, field, maps, meta, plans, policies, replan
+from routeplan_api.routes import comparisons, docs, field, maps, meta, plans, policies, replan
 from routeplan_api.security import LinkSigner
 
 log = logging.getLogger("routeplan.api")
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
             store.close()
 
     app = FastAPI(title="routeplan", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, openapi_tags=[
+                  lifespan=lifespan, docs_url=None, redoc_url=None, openapi_tags=[
                       {"name": "plans", "description": "Submit days, read plans and routes"},
                       {"name": "policies", "description": "Policy profiles (analyst)"},
                       {"name": "field", "description": "Signed field links"},
@@ -87,9 +87,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     app.state.metrics = metrics
     errors.install(app)
     # maps.assets_router first: /m/routeplan-sw.js must win over /m/{token}
-    for router in (maps.assets_router, plans.router, plans.admin_router, policies.router,
-                   field.router, meta.router, maps.router, maps.link_router, replan.router,
-                   comparisons.router):
+    for router in (docs.router, maps.assets_router, plans.router, plans.admin_router,
+                   policies.router, field.router, meta.router, maps.router, maps.link_router,
+                   replan.router, comparisons.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
