@@ -22,6 +22,7 @@ from routeplan_api.errors import NotFound
 from routeplan_api.jobs.runner import JobRef
 from routeplan_api.persistence import Inputs, JobStatus, PlanRead, PlanState
 from routeplan_api.routes import ERRORS
+from routeplan_api.schemas.contract import records
 from routeplan_api.schemas.plans import (
     AccessOut,
     EventOut,
@@ -84,7 +85,7 @@ async def create_plan(request: Request, services: ServicesDep,
     else:
         raw = await request.body()
         body = await run_in_threadpool(json_body, raw, PlanCreate)
-        inputs = json_inputs(body.visits, body.teams)
+        inputs = json_inputs(records(body.visits), records(body.teams))
     state = await run_in_threadpool(_submit, services, caller, body, inputs)
     return PlanAccepted(plan_id=state.plan.id, status=JobStatus.QUEUED)
 
@@ -253,11 +254,14 @@ def _plan_body(services: Services, read: PlanRead) -> bytes:
         date=read.day,
         progress=ProgressOut(**json.loads(read.progress)) if read.progress else None,
         error=json.loads(read.error) if read.error else None,
-        plan=plan, events=events,
+        plan=None, events=events,
         policy=PolicyUsed(name=read.policy_name, version=read.policy_version),
         versions=list(read.versions),
         changes=json.loads(control.changes_json) if control and control.changes_json else None)
-    body = out.model_dump_json(exclude={"overview_link"}).encode()
+    # the plan goes out as stored (typed in the schema as PlanContract, not re-serialised)
+    doc = out.model_dump(mode="json", exclude={"overview_link"})
+    doc["plan"] = plan
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     if contract is not None:
         services.bodies.put(key, body)
     return body
@@ -322,9 +326,11 @@ def get_route(plan_id: str, team_id: str, services: ServicesDep,
     if link is None:
         link = services.store.plans.links_for(plan_id, [team_id], read.day)[team_id].id
         key = (*key[:-1], link)
-    out = RouteOut(plan_id=plan_id, version=read.version, date=read.day,
-                   route={**route, "field_link": field_link(services, link, plan_id, team_id)})
-    body = out.model_dump_json().encode()
+    body = json.dumps({"plan_id": plan_id, "version": read.version,
+                       "date": read.day.isoformat(),
+                       "route": {**route, "field_link": field_link(services, link, plan_id,
+                                                                   team_id)}},
+                      ensure_ascii=False, separators=(",", ":")).encode()
     services.bodies.put(key, body)
     return Response(body, media_type="application/json")
 

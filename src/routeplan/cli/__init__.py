@@ -356,7 +356,9 @@ def _progress_line(limit: float, p: SolveProgress) -> str:
 
 def _print_summary(plan: Plan) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from routeplan.domain.clock import format_hhmm
 
@@ -368,9 +370,10 @@ def _print_summary(plan: Plan) -> None:
     for r in plan.routes:
         if not r.stops:
             continue
-        table.add_row(r.team_id, str(len(r.stops)), format_hhmm(r.start_s), format_hhmm(r.end_s),
-                      f"{r.distance_m / 1000:.1f}", f"{r.driving_s / 3600:.1f}",
-                      f"{k.utilisation.get(r.team_id, 0):.0%}")
+        # an id is text, never console markup
+        table.add_row(Text(r.team_id), str(len(r.stops)), format_hhmm(r.start_s),
+                      format_hhmm(r.end_s), f"{r.distance_m / 1000:.1f}",
+                      f"{r.driving_s / 3600:.1f}", f"{k.utilisation.get(r.team_id, 0):.0%}")
     console.print(table)
     console.print(
         f"planned {k.visits_planned} visits, unassigned {k.visits_unassigned}; priority covered "
@@ -382,7 +385,7 @@ def _print_summary(plan: Plan) -> None:
         console.print("unassigned by reason: " + ", ".join(
             f"{r} {n}" for r, n in k.unassigned_by_reason.items()))
     for w in k.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -455,6 +458,7 @@ def _read_day(visits_path: Path, teams_path: Path,
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from routeplan.cli.staging import staged
     from routeplan.io.atomic import write_atomic
@@ -490,7 +494,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     def announce(i: int, scenario: Scenario) -> None:
         if not args.quiet:
-            console.print(f"solving scenario {i + 1}/{len(out_scenarios)}: {scenario.name}")
+            console.print(f"solving scenario {i + 1}/{len(out_scenarios)}: "
+                          f"{escape(scenario.name)}")
 
     options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
                            seed=args.seed)
