@@ -60,7 +60,7 @@ def test_a_visit_listed_twice_is_a_violation(planned: tuple[Path, dict[str, Any]
     elif where == "the same route":
         first["stops"].append(stop)
     else:
-        doc["unassigned"].append({"visit_id": stop["visit_id"], "reason": "capacity",
+        doc["unassigned"].append({"visit_id": stop["visit_id"], "reason": "over_capacity",
                                   "detail": "运力不足", "detail_en": "no capacity left"})
     done = _check(folder, doc)
     assert done.returncode == 1, done.stdout + done.stderr
