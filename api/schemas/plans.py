@@ -29,10 +29,17 @@ class Problem(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error response: a machine-readable type, a sentence, and located problems."""
+    """Every error response: a machine-readable type, a sentence, and located problems.
+
+    `message_zh` is the sentence in Chinese where a dispatcher or a field team reads it;
+    `error_id` names an internal error or a storage fault in the service's log (the log holds
+    the id and the error's class, nothing of the request).
+    """
 
     error: str = Field(examples=["invalid_input"])
     message: str = Field(examples=["the input cannot be planned"])
+    message_zh: str | None = Field(default=None, examples=["数据库暂时不可用，请稍后重试"])
+    error_id: str | None = Field(default=None, examples=["3f9c2a7b1d4e5f60"])
     problems: list[Problem] = Field(default_factory=list)
 
 
