@@ -217,8 +217,18 @@ def gcj02_to_bd09(lons: ArrayLike, lats: ArrayLike) -> tuple[FloatArray, FloatAr
 def bd09_to_gcj02(lons: ArrayLike, lats: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """BD-09 → GCJ-02, exact: the usual closed-form estimate refined by iteration."""
     x, y = _as_arrays(lons, lats)
-    gx, gy = _bd_to_gcj_rough(x, y)
-    return _invert(_gcj_to_bd_raw, x, y, gx, gy)
+    # only finite values of a plausible size: infinities or 1e300 are input errors that the
+    # caller's range check reports, and must not turn into NaN warnings here
+    ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 1000.0) & (np.abs(y) <= 1000.0)
+    if ok.all():
+        gx, gy = _bd_to_gcj_rough(x, y)
+        return _invert(_gcj_to_bd_raw, x, y, gx, gy)
+    out_x, out_y = x.copy(), y.copy()
+    if ok.any():
+        ox, oy = x[ok], y[ok]
+        gx, gy = _bd_to_gcj_rough(ox, oy)
+        out_x[ok], out_y[ok] = _invert(_gcj_to_bd_raw, ox, oy, gx, gy)
+    return out_x, out_y
 
 
 @overload
