@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from routeplan.domain.outcome import ReportedPosition
 from routeplan_api.persistence.database import Part, utc_now
 from routeplan_api.persistence.tables import (
     AccessEntry,
@@ -440,11 +441,21 @@ class PlanStore(Part):
 
     def add_event(self, *, plan_id: str, version: int, team_id: str, visit_id: str,
                        status: str, at: datetime, note: str, link_id: str,
-                       event_id: str | None) -> FieldEvent | None:
-        """Store a field event; None when its `event_id` is stored already (a phone's retry)."""
+                       event_id: str | None, position: ReportedPosition | None = None,
+                       members_present: Sequence[str] | None = None) -> FieldEvent | None:
+        """Store a field event; None when its `event_id` is stored already (a phone's retry).
+
+        `position` (WGS-84) and `members_present` are the audit's evidence; `received_at` is
+        this store's clock, never the phone's.
+        """
         row = FieldEvent(plan_id=plan_id, version=version, team_id=team_id, visit_id=visit_id,
                          status=status, at=at, note=note, link_id=link_id,
-                         received_at=self.clock())
+                         received_at=self.clock(),
+                         position_lon=position.lon if position else None,
+                         position_lat=position.lat if position else None,
+                         accuracy_m=position.accuracy_m if position else None,
+                         members_present=None if members_present is None else json.dumps(
+                             list(members_present), ensure_ascii=False))
         try:
             with self._session.begin() as s:
                 if event_id is not None:
