@@ -1,4 +1,4 @@
-"""The service's commands for `routeplan`: serve (with --demo), worker, keys create/list/revoke.
+"""The service's commands for `routeplan`: serve (--demo), worker, keys create/list/revoke, purge.
 
 Imported by `routeplan.cli` when the service extra is installed; FastAPI, uvicorn and the
 database are imported inside the commands only, so `routeplan --help` stays fast.
@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     k = sub.add_parser("keys", help="API keys")
     ks = k.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     c = ks.add_parser("create", help="make a key; it is printed once, on the last line")
-    c.add_argument("--role", required=True, choices=("dispatcher", "analyst", "admin"))
+    c.add_argument("--role", required=True,
+                   choices=("dispatcher", "analyst", "admin", "auditor"),
+                   help="dispatcher < analyst < admin, each with the powers of the one "
+                        "before; auditor reads the compliance audit and nothing else")
     c.add_argument("--expires", type=expires_days, metavar="DAYS|never",
                    help=f"valid for DAYS days (a whole number from 1 to {MAX_KEY_DAYS}), or "
                         "'never' for a key that does not expire (the default)")

@@ -172,6 +172,21 @@ class PlanStore(Part):
             s.execute(delete(PlanRow).where(PlanRow.id.in_(ids)))
             return len(ids)
 
+    def done_versions_of_day(self, day: date) -> list[tuple[PlanRow, list[PlanVersion]]]:
+        """Every live plan of `day` with its finished versions, newest first (the audit's)."""
+        with self._session() as s:
+            plans = list(s.scalars(select(PlanRow).where(
+                PlanRow.day == day, PlanRow.archived_at.is_(None)).order_by(PlanRow.id)))
+            if not plans:
+                return []
+            versions: dict[str, list[PlanVersion]] = {p.id: [] for p in plans}
+            for v in s.scalars(select(PlanVersion).where(
+                    PlanVersion.plan_id.in_(list(versions)),
+                    PlanVersion.status == JobStatus.DONE)
+                    .order_by(PlanVersion.plan_id, PlanVersion.version.desc())):
+                versions[v.plan_id].append(v)
+            return [(p, versions[p.id]) for p in plans if versions[p.id]]
+
     def get_version(self, plan_id: str, version: int) -> tuple[PlanRow, PlanVersion] | None:
         """A given version of a live plan (the audit trail keeps every version readable)."""
         with self._session() as s:
