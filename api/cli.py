@@ -42,6 +42,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r.add_argument("key_id")
     r.set_defaults(handler=_cmd_keys_revoke)
 
+    p = sub.add_parser("purge", help="delete plans kept past their policy's "
+                                     "audit.retention_days, with their field reports")
+    p.add_argument("--dry-run", action="store_true",
+                   help="only say how many plans would be deleted")
+    p.set_defaults(handler=_cmd_purge)
+
 
 #: The longest a key may be made valid for, in days (ten years).
 MAX_KEY_DAYS = 3650
@@ -105,6 +111,16 @@ def _cmd_keys_revoke(args: argparse.Namespace) -> int:
         print(f"no active key {args.key_id}")
         return 2
     print(f"revoked {args.key_id}")
+    return 0
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    """Run from cron (daily is enough); prints counts and days, never what a plan holds."""
+    gone = _store().plans.purge_expired(dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    days = sorted({day for _, day in gone})
+    span = f" (days {days[0]} to {days[-1]})" if days else ""
+    print(f"{verb} {len(gone)} plan(s) past their retention (audit.retention_days){span}")
     return 0
 
 
