@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +14,9 @@ from openpyxl import load_workbook
 
 from routeplan.domain.clock import SHANGHAI
 from routeplan.io.audit_exports import XLSX_COLUMNS
+from routeplan.io.day_writers import team_record, visit_record
+from routeplan.workflows.synth import synth_day
+from routeplan_api.services.demo import default_locator
 from tests.api.conftest import Api, FakeClock, plan_body
 
 DAY = "2026-12-01"
@@ -28,7 +31,6 @@ class Field:
         self.api, self.clock = api, clock
         self.plan_id = body["plan_id"]
         self.routes = {r["team_id"]: r for r in body["plan"]["routes"] if r["stops"]}
-        assert len(self.routes) == 2, "the day needs two teams with stops"
 
     def team(self, n: int) -> dict[str, Any]:
         return list(self.routes.values())[n]
@@ -75,7 +77,9 @@ def _two_teams(day: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 @pytest.fixture
 def field(api: Api, clock: FakeClock, small_day: Any) -> Field:
-    return Field(api, clock, _solved(api, plan_body(_two_teams(small_day))))
+    f = Field(api, clock, _solved(api, plan_body(_two_teams(small_day))))
+    assert len(f.routes) == 2, "the day needs two teams with stops"
+    return f
 
 
 def _codes(body: dict[str, Any]) -> list[tuple[str, str]]:
@@ -242,3 +246,29 @@ def test_received_at_comes_from_the_service_clock(field: Field) -> None:
         "visit_id": s["visit_id"], "status": "arrived", "at": f"{DAY}T10:00:00+08:00",
         "received_at": f"{DAY}T10:00:00+08:00"})
     assert r.status_code == 422  # not a field of the report
+
+
+@pytest.mark.parametrize(("prefecture", "seed"), [("410300", 5), ("411300", 9)])
+def test_a_day_executed_as_planned_has_no_finding(api: Api, clock: FakeClock, prefecture: str,
+                                                  seed: int) -> None:
+    """A lawful plan executed as planned is clean, on synthetic days elsewhere in Henan.
+
+    Every stop is reported at its planned start and departure, at the door, with the team.
+    """
+    synth = synth_day(prefectures=[prefecture], visits=14, teams=3, seed=seed,
+                      day=date(2026, 12, 1), locator=default_locator())
+    records = ([visit_record(v) for v in synth.visits], [team_record(t) for t in synth.teams])
+    f = Field(api, clock, _solved(api, plan_body(records)))
+    stops = 0
+    for route in f.routes.values():
+        for n, s in enumerate(route["stops"]):
+            for status, key in (("arrived", "start"), ("done", "departure")):
+                hhmm = datetime.fromisoformat(s[key]).astimezone(SHANGHAI).strftime("%H:%M")
+                f.report(route, n, status, hhmm, members=route["members"], delay_s=40)
+            stops += 1
+    assert stops >= 5
+    audit = f.audit()
+    assert audit["findings"] == []
+    assert audit["summary"]["visits_reported"] == stops
+    assert f.audit(prefecture=prefecture)["summary"]["visits_reported"] == stops
+    assert f.audit(prefecture="410100")["summary"]["visits_reported"] == 0
