@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from routeplan.domain.clock import SHANGHAI
 from routeplan.domain.errors import InputProblem, InvalidInput
-from routeplan.domain.outcome import Outcome, ReportedPosition
+from routeplan.domain.outcome import MAX_ACCURACY_M, Outcome, ReportedPosition
 from routeplan.domain.plan import Plan
 from routeplan.geo.crs import to_wgs84
 from routeplan.maps import field_page_html, route_sheet_html
@@ -153,7 +153,7 @@ def _evidence(event: EventIn, members: set[str]
             problems.append(InputProblem(f"/members_present/{n}", f"{member!r} is given twice"))
         seen.add(member)
     p = event.position
-    if p is None:
+    if p is None or p.accuracy_m > MAX_ACCURACY_M:  # a guess from the network, not a fix
         return None, problems
     try:
         lon, lat = to_wgs84(p.lon, p.lat, p.crs)
@@ -171,8 +171,9 @@ def post_event(token: str, event: EventIn, services: ServicesDep) -> EventOut:
     every id in `members_present` a member of the route's team (422 naming `/visit_id`,
     `/at` or `/members_present/N`). `position` (optional; `crs` wgs84, gcj02 or bd09) is
     stored in WGS-84 with the service's `received_at`, as evidence for the audit; it is never
-    echoed back. Idempotent by `event_id`: a phone retrying a report it could not confirm
-    gets 409, which the page takes as success.
+    echoed back. A position whose accuracy is worse than 100 km is dropped, not refused:
+    the outcome still counts, and the audit finds no position. Idempotent by `event_id`: a
+    phone retrying a report it could not confirm gets 409, which the page takes as success.
     """
     state, contract, link_id = _resolve(services, token)
     route = contract["routes"][0]

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from routeplan.domain.outcome import (
-    MAX_ACCURACY_M,
     MAX_MEMBER_ID,
     MAX_MEMBERS_PRESENT,
     OutcomeStatus,
@@ -112,8 +111,9 @@ class PositionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    accuracy_m: float = Field(ge=0, le=MAX_ACCURACY_M, allow_inf_nan=False,
-                              description="The browser's accuracy radius in metres.")
+    accuracy_m: float = Field(ge=0, allow_inf_nan=False, description=(
+        "The browser's accuracy radius in metres. Beyond 100 km it says nothing of the door: "
+        "the report is stored without a position (the audit finds no_position)."))
     crs: Crs = Field(default=Crs.WGS84, description="wgs84 (a browser's geolocation), gcj02 "
                                                     "(AMap, Tencent) or bd09 (Baidu).")
 

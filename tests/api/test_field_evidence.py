@@ -64,6 +64,17 @@ def test_without_evidence_a_report_is_stored_as_before(
     assert row.position_lon is None and row.members_present is None
 
 
+def test_a_position_a_hundred_km_vague_is_dropped_and_the_report_kept(
+        api: Api, route: tuple[str, str, dict[str, Any]]) -> None:
+    """A desktop browser guessing from the network: the outcome counts, the position does not."""
+    pid, path, own = route
+    r = api.client.post(path, json=_arrived(
+        own, position={"lat": 34.7, "lon": 113.6, "accuracy_m": 150_000}))
+    assert r.status_code == 201, r.text
+    [row] = api.store.plans.events(pid)
+    assert row.position_lon is None and row.accuracy_m is None
+
+
 def test_a_member_not_of_the_team_is_refused_naming_the_field(
         api: Api, route: tuple[str, str, dict[str, Any]]) -> None:
     pid, path, own = route
