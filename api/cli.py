@@ -1,4 +1,4 @@
-"""The service's commands for `routeplan`: serve (with --demo), worker, keys create/list/revoke.
+"""The service's commands for `routeplan`: serve (--demo), worker, keys create/list/revoke, purge.
 
 Imported by `routeplan.cli` when the service extra is installed; FastAPI, uvicorn and the
 database are imported inside the commands only, so `routeplan --help` stays fast.
@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     k = sub.add_parser("keys", help="API keys")
     ks = k.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     c = ks.add_parser("create", help="make a key; it is printed once, on the last line")
-    c.add_argument("--role", required=True, choices=("dispatcher", "analyst", "admin"))
+    c.add_argument("--role", required=True,
+                   choices=("dispatcher", "analyst", "admin", "auditor"),
+                   help="dispatcher < analyst < admin, each with the powers of the one "
+                        "before; auditor reads the compliance audit and nothing else")
     c.add_argument("--expires", type=expires_days, metavar="DAYS|never",
                    help=f"valid for DAYS days (a whole number from 1 to {MAX_KEY_DAYS}), or "
                         "'never' for a key that does not expire (the default)")
@@ -38,6 +41,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r = ks.add_parser("revoke", help="revoke a key by id")
     r.add_argument("key_id")
     r.set_defaults(handler=_cmd_keys_revoke)
+
+    p = sub.add_parser("purge", help="delete plans kept past their policy's "
+                                     "audit.retention_days, with their field reports")
+    p.add_argument("--dry-run", action="store_true",
+                   help="only say how many plans would be deleted")
+    p.set_defaults(handler=_cmd_purge)
 
 
 #: The longest a key may be made valid for, in days (ten years).
@@ -102,6 +111,16 @@ def _cmd_keys_revoke(args: argparse.Namespace) -> int:
         print(f"no active key {args.key_id}")
         return 2
     print(f"revoked {args.key_id}")
+    return 0
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    """Run from cron (daily is enough); prints counts and days, never what a plan holds."""
+    gone = _store().plans.purge_expired(dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    days = sorted({day for _, day in gone})
+    span = f" (days {days[0]} to {days[-1]})" if days else ""
+    print(f"{verb} {len(gone)} plan(s) past their retention (audit.retention_days){span}")
     return 0
 
 

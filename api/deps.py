@@ -90,6 +90,20 @@ def require(role: Role) -> Callable[..., Awaitable[Caller]]:
     return check
 
 
+def require_any(*roles: Role) -> Callable[..., Awaitable[Caller]]:
+    """A dependency admitting keys of exactly these roles (401 without a key, 403 otherwise)."""
+    names = " or ".join(r.label for r in roles)
+
+    async def check(caller: Annotated[Caller, Depends(_caller)]) -> Caller:
+        if caller.role not in roles:
+            raise Forbidden(f"this needs the {names} role")
+        return caller
+
+    return check
+
+
 Dispatcher = Annotated[Caller, Depends(require(Role.DISPATCHER))]
 Analyst = Annotated[Caller, Depends(require(Role.ANALYST))]
 Admin = Annotated[Caller, Depends(require(Role.ADMIN))]
+#: The compliance audit: auditors and admins, nobody else (issue 17; COMPLIANCE rules 9, 10).
+AuditReader = Annotated[Caller, Depends(require_any(Role.AUDITOR, Role.ADMIN))]

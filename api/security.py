@@ -18,8 +18,14 @@ LINK_MIN_LIFETIME = timedelta(hours=24)
 
 
 class Role(IntEnum):
-    """Roles in increasing power: each includes what the one before may do."""
+    """Roles: dispatcher < analyst < admin in increasing power, each including the one before.
 
+    `auditor` stands outside that ladder, below it: it reads the compliance audit (with the
+    positions behind it) and nothing else, so every `require(...)` of the ladder refuses it,
+    and only the audit's routes admit it, beside admin (`require_any`).
+    """
+
+    AUDITOR = 0
     DISPATCHER = 1
     ANALYST = 2
     ADMIN = 3
@@ -29,11 +35,15 @@ class Role(IntEnum):
         try:
             return cls[text.upper()]
         except KeyError:
-            raise ValueError(f"role: {text!r} is not one of dispatcher, analyst, admin") from None
+            raise ValueError(f"role: {text!r} is not one of {', '.join(ROLE_NAMES)}") from None
 
     @property
     def label(self) -> str:
         return self.name.lower()
+
+
+#: Every role's name, as `routeplan keys create --role` takes it.
+ROLE_NAMES: tuple[str, ...] = tuple(r.name.lower() for r in Role)
 
 
 def new_key() -> tuple[str, str, str]:

@@ -15,7 +15,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from routeplan.domain.clock import SHANGHAI
+from routeplan.domain.outcome import ReportedPosition
+from routeplan.domain.policy import DEFAULT_POLICY, MIN_RETENTION_DAYS
 from routeplan_api.persistence.database import Part, utc_now
 from routeplan_api.persistence.tables import (
     AccessEntry,
@@ -109,6 +113,27 @@ _READ_LINKS = select(FieldLink.id, FieldLink.team_id).where(
 _LOG_ACCESS = insert(AccessEntry)
 
 
+def _delete_plans(s: Session, ids: Sequence[str]) -> None:
+    """Delete plans and everything kept about them, in the caller's transaction."""
+    if not ids:
+        return
+    for table in (PlanVersion, PlanInput, FieldLink, AccessEntry, FieldEvent,
+                  FieldEventId, VersionControl):
+        s.execute(delete(table).where(table.plan_id.in_(ids)))
+    s.execute(delete(PlanRow).where(PlanRow.id.in_(ids)))
+
+
+def _retention_days(policy_json: str) -> int:
+    """A stored policy's `audit.retention_days`; the default for one that does not say."""
+    try:
+        value = json.loads(policy_json).get("audit", {}).get("retention_days")
+    except (ValueError, AttributeError):
+        value = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return max(value, MIN_RETENTION_DAYS)
+    return DEFAULT_POLICY.audit_retention_days
+
+
 class PlanStore(Part):
     """Plans and everything kept about them."""
 
@@ -163,13 +188,47 @@ class PlanStore(Part):
         cutoff = self.clock() - retention
         with self._session.begin() as s:
             ids = list(s.scalars(select(PlanRow.id).where(PlanRow.archived_at < cutoff)))
-            if not ids:
-                return 0
-            for table in (PlanVersion, PlanInput, FieldLink, AccessEntry, FieldEvent,
-                          FieldEventId, VersionControl):
-                s.execute(delete(table).where(table.plan_id.in_(ids)))
-            s.execute(delete(PlanRow).where(PlanRow.id.in_(ids)))
+            _delete_plans(s, ids)
             return len(ids)
+
+    def purge_expired(self, *, dry_run: bool = False) -> list[tuple[str, date]]:
+        """Delete plans kept past their policy's `audit.retention_days`; (id, day) of each.
+
+        A plan is kept `retention_days` after its day (Asia/Shanghai, by this store's clock),
+        the longest of its versions' policies; then it goes with everything kept about it:
+        inputs, versions, links, field reports with their positions, access log (COMPLIANCE
+        rules 9, 10). `dry_run` only says which plans would go.
+        """
+        today = self.clock().astimezone(SHANGHAI).date()
+        earliest = today - timedelta(days=MIN_RETENTION_DAYS)
+        with self._session.begin() as s:
+            kept: dict[str, tuple[date, int]] = {}
+            for plan_id, day, policy_json in s.execute(
+                    select(PlanRow.id, PlanRow.day, PlanVersion.policy_json)
+                    .join(PlanVersion, PlanVersion.plan_id == PlanRow.id)
+                    .where(PlanRow.day < earliest)):
+                days = max(_retention_days(policy_json), kept.get(plan_id, (day, 0))[1])
+                kept[plan_id] = (day, days)
+            gone = sorted((pid, day) for pid, (day, days) in kept.items()
+                          if day + timedelta(days=days) < today)
+            if not dry_run:
+                _delete_plans(s, [pid for pid, _ in gone])
+            return gone
+
+    def done_versions_of_day(self, day: date) -> list[tuple[PlanRow, list[PlanVersion]]]:
+        """Every live plan of `day` with its finished versions, newest first (the audit's)."""
+        with self._session() as s:
+            plans = list(s.scalars(select(PlanRow).where(
+                PlanRow.day == day, PlanRow.archived_at.is_(None)).order_by(PlanRow.id)))
+            if not plans:
+                return []
+            versions: dict[str, list[PlanVersion]] = {p.id: [] for p in plans}
+            for v in s.scalars(select(PlanVersion).where(
+                    PlanVersion.plan_id.in_(list(versions)),
+                    PlanVersion.status == JobStatus.DONE)
+                    .order_by(PlanVersion.plan_id, PlanVersion.version.desc())):
+                versions[v.plan_id].append(v)
+            return [(p, versions[p.id]) for p in plans if versions[p.id]]
 
     def get_version(self, plan_id: str, version: int) -> tuple[PlanRow, PlanVersion] | None:
         """A given version of a live plan (the audit trail keeps every version readable)."""
@@ -440,11 +499,21 @@ class PlanStore(Part):
 
     def add_event(self, *, plan_id: str, version: int, team_id: str, visit_id: str,
                        status: str, at: datetime, note: str, link_id: str,
-                       event_id: str | None) -> FieldEvent | None:
-        """Store a field event; None when its `event_id` is stored already (a phone's retry)."""
+                       event_id: str | None, position: ReportedPosition | None = None,
+                       members_present: Sequence[str] | None = None) -> FieldEvent | None:
+        """Store a field event; None when its `event_id` is stored already (a phone's retry).
+
+        `position` (WGS-84) and `members_present` are the audit's evidence; `received_at` is
+        this store's clock, never the phone's.
+        """
         row = FieldEvent(plan_id=plan_id, version=version, team_id=team_id, visit_id=visit_id,
                          status=status, at=at, note=note, link_id=link_id,
-                         received_at=self.clock())
+                         received_at=self.clock(),
+                         position_lon=position.lon if position else None,
+                         position_lat=position.lat if position else None,
+                         accuracy_m=position.accuracy_m if position else None,
+                         members_present=None if members_present is None else json.dumps(
+                             list(members_present), ensure_ascii=False))
         try:
             with self._session.begin() as s:
                 if event_id is not None:

@@ -156,7 +156,7 @@ class AccessEntry(Base):
 
 
 class FieldEvent(Base):
-    """An outcome reported from the field for one visit of one team's route."""
+    """An outcome reported from the field for one visit of one team's route, with its evidence."""
 
     __tablename__ = "field_events"
     __table_args__ = (Index("ix_field_events_plan", "plan_id"),)
@@ -170,6 +170,12 @@ class FieldEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     link_id: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The audit's evidence (issue 17): where the phone was (WGS-84; whereabouts, COMPLIANCE
+    # rule 9: read by auditors and admins only) and who was at the door (a JSON array of ids).
+    position_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    position_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    members_present: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class FieldEventId(Base):

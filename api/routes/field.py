@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse
 
 from routeplan.domain.clock import SHANGHAI
 from routeplan.domain.errors import InputProblem, InvalidInput
-from routeplan.domain.outcome import Outcome
+from routeplan.domain.outcome import MAX_ACCURACY_M, Outcome, ReportedPosition
 from routeplan.domain.plan import Plan
+from routeplan.geo.crs import to_wgs84
 from routeplan.maps import field_page_html, route_sheet_html
 from routeplan_api.deps import Services, ServicesDep
 from routeplan_api.errors import Conflict, Forbidden, Gone, Invalid, NotFound
@@ -135,12 +136,44 @@ def _report_problems(event: EventIn, day: date, stops: set[str]) -> list[InputPr
     return problems
 
 
+def _evidence(event: EventIn, members: set[str]
+              ) -> tuple[ReportedPosition | None, list[InputProblem]]:
+    """The report's position in WGS-84, and what is wrong with its evidence.
+
+    Every id in `members_present` must be a member of the route's team, once. Problems never
+    repeat a coordinate: whereabouts stay out of responses and logs alike.
+    """
+    problems: list[InputProblem] = []
+    seen: set[str] = set()
+    for n, member in enumerate(event.members_present or ()):
+        if member not in members:
+            problems.append(InputProblem(f"/members_present/{n}",
+                                         f"{member!r} is not a member of this team"))
+        elif member in seen:
+            problems.append(InputProblem(f"/members_present/{n}", f"{member!r} is given twice"))
+        seen.add(member)
+    p = event.position
+    if p is None or p.accuracy_m > MAX_ACCURACY_M:  # a guess from the network, not a fix
+        return None, problems
+    try:
+        lon, lat = to_wgs84(p.lon, p.lat, p.crs)
+        return ReportedPosition(lon, lat, p.accuracy_m), problems
+    except (InvalidInput, ValueError, OverflowError):
+        problems.append(InputProblem("/position", "not a position on Earth after converting "
+                                     f"from {p.crs.value} to wgs84"))
+        return None, problems
+
+
 def post_event(token: str, event: EventIn, services: ServicesDep) -> EventOut:
     """Store arrived / done / not at home / refused / rescheduled for a stop of this route.
 
-    The visit must be a stop of the link's route and `at` within a day of the plan's day
-    (422 naming `/visit_id` or `/at`). Idempotent by `event_id`: a phone retrying a report
-    it could not confirm gets 409, which the page takes as success.
+    The visit must be a stop of the link's route, `at` within a day of the plan's day and
+    every id in `members_present` a member of the route's team (422 naming `/visit_id`,
+    `/at` or `/members_present/N`). `position` (optional; `crs` wgs84, gcj02 or bd09) is
+    stored in WGS-84 with the service's `received_at`, as evidence for the audit; it is never
+    echoed back. A position whose accuracy is worse than 100 km is dropped, not refused:
+    the outcome still counts, and the audit finds no position. Idempotent by `event_id`: a
+    phone retrying a report it could not confirm gets 409, which the page takes as success.
     """
     state, contract, link_id = _resolve(services, token)
     route = contract["routes"][0]
@@ -149,12 +182,15 @@ def post_event(token: str, event: EventIn, services: ServicesDep) -> EventOut:
         raise Forbidden("this link reports for another team")
     problems = _report_problems(event, state.plan.day,
                                 {str(s.get("visit_id")) for s in route.get("stops", [])})
+    position, more = _evidence(event, {str(m) for m in route.get("members", [])})
+    problems += more
     if problems:
         raise Invalid(REPORT_REFUSED, problems=problems, message_zh=REPORT_REFUSED_ZH)
     row = services.store.plans.add_event(
         plan_id=state.plan.id, version=state.version.version, team_id=team_id,
         visit_id=event.visit_id, status=event.status.value, at=event.at, note=event.note,
-        link_id=link_id, event_id=event.event_id)
+        link_id=link_id, event_id=event.event_id, position=position,
+        members_present=event.members_present)
     if row is None:
         raise Conflict("this event_id is stored already")
     return EventOut(visit_id=row.visit_id, team_id=row.team_id, status=event.status,
@@ -167,5 +203,6 @@ router.add_api_route(
         **_REFUSED, 403: {"model": ErrorBody, "description": "Another team's report"},
         409: {"model": ErrorBody, "description": "This event_id is stored already (a retry)"},
         422: {"model": ErrorBody, "description": (
-            "Not a visit of this route, a time not within a day of the plan's day, or a "
-            "body nested deeper than the limit; each problem located (/visit_id, /at)")}})
+            "Not a visit of this route, a time not within a day of the plan's day, a member "
+            "present who is not of this team, or a body nested deeper than the limit; each "
+            "problem located (/visit_id, /at, /members_present/N, /position)")}})

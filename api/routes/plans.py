@@ -401,8 +401,13 @@ def access_log(plan_id: str, services: ServicesDep, caller: Admin) -> list[Acces
 admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERRORS)
 
 
-@admin_router.post("/purge", summary="Purge plans archived past the retention period")
+@admin_router.post("/purge", summary="Purge archived plans and plans past their retention")
 def purge(services: ServicesDep, caller: Admin) -> dict[str, int]:
-    """Deletes archived plans older than ROUTEPLAN_RETENTION_DAYS with their logs."""
+    """Deletes archived plans and plans past their retention, with everything kept about them.
+
+    `purged`: archived longer than ROUTEPLAN_RETENTION_DAYS ago; `expired`: the plan's day is
+    older than its policy's `audit.retention_days` (field reports and positions with it).
+    `routeplan purge` does the latter from cron.
+    """
     n = services.store.plans.purge_archived(timedelta(days=services.settings.retention_days))
-    return {"purged": n}
+    return {"purged": n, "expired": len(services.store.plans.purge_expired())}

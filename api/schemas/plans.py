@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from routeplan.domain.outcome import OutcomeStatus
+from routeplan.domain.outcome import (
+    MAX_MEMBER_ID,
+    MAX_MEMBERS_PRESENT,
+    OutcomeStatus,
+)
 from routeplan.domain.policy import MAX_ROWS_CEILING, MAX_TEAMS_CEILING
+from routeplan.geo.crs import Crs
 from routeplan_api.persistence.tables import JobStatus
 from routeplan_api.schemas.contract import (
     TEAM_EXAMPLE,
@@ -96,12 +101,30 @@ class ProgressOut(BaseModel):
                           description="A dispatcher stopped the solve; the best plan was kept.")
 
 
+class PositionIn(BaseModel):
+    """Where the phone was when it reported, as its browser's geolocation gives it.
+
+    Converted to WGS-84 at the edge and kept as audit evidence; whereabouts are personal
+    data (COMPLIANCE rule 9): no response but the audit's distance in metres shows them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    accuracy_m: float = Field(ge=0, allow_inf_nan=False, description=(
+        "The browser's accuracy radius in metres. Beyond 100 km it says nothing of the door: "
+        "the report is stored without a position (the audit finds no_position)."))
+    crs: Crs = Field(default=Crs.WGS84, description="wgs84 (a browser's geolocation), gcj02 "
+                                                    "(AMap, Tencent) or bd09 (Baidu).")
+
+
 class EventIn(BaseModel):
-    """An outcome reported from the field for one stop."""
+    """An outcome reported from the field for one stop, with the audit's evidence."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"visit_id": "V00001", "status": "done", "at": "2026-12-01T10:15:00+08:00",
-         "note": ""}]})
+        {"visit_id": "V00001", "status": "arrived", "at": "2026-12-01T10:15:00+08:00",
+         "note": "", "position": {"lat": 34.7466, "lon": 113.6253, "accuracy_m": 25},
+         "members_present": ["C001", "C002"]}]})
     event_id: str | None = Field(
         default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
         description="Unique per report, repeated on retries: a repeat is answered 409.")
@@ -111,6 +134,12 @@ class EventIn(BaseModel):
     status: OutcomeStatus
     at: AwareDatetime
     note: str = Field(default="", max_length=500)
+    position: PositionIn | None = Field(
+        default=None, description="The phone's position at the report (optional).")
+    members_present: list[Annotated[str, Field(min_length=1, max_length=MAX_MEMBER_ID)]] | None = (
+        Field(default=None, max_length=MAX_MEMBERS_PRESENT,
+              description="The collector ids of the route's team at the door; each must be a "
+                          "member of the team."))
 
 
 class EventOut(BaseModel):

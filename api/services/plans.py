@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from routeplan.domain.outcome import Outcome, OutcomeStatus
+from routeplan.domain.outcome import Outcome, OutcomeStatus, ReportedPosition
 from routeplan.domain.plan import Plan
 from routeplan.io import plan_from_dict
 from routeplan_api.persistence.tables import FieldEvent
@@ -61,6 +61,20 @@ def contract_of(plan_id: str, version: int, text: str) -> dict[str, Any]:
 
 
 def outcomes_of(events: Sequence[FieldEvent], team_id: str | None = None) -> list[Outcome]:
-    """Stored field events as outcomes (one team's, or all), oldest first."""
+    """Stored field events as outcomes (one team's, or all), oldest first.
+
+    Without the audit's evidence: pages, maps and re-planning never hold a reported position.
+    """
     return [Outcome(e.visit_id, e.team_id, OutcomeStatus(e.status), e.at, e.note)
             for e in events if team_id is None or e.team_id == team_id]
+
+
+def evidence_of(e: FieldEvent) -> Outcome:
+    """A stored field event as the audit reads it: with position, members and received_at."""
+    position = (ReportedPosition(e.position_lon, e.position_lat, e.accuracy_m)
+                if e.position_lon is not None and e.position_lat is not None
+                and e.accuracy_m is not None else None)
+    members = (tuple(str(m) for m in json.loads(e.members_present))
+               if e.members_present is not None else None)
+    return Outcome(e.visit_id, e.team_id, OutcomeStatus(e.status), e.at, e.note,
+                   position=position, members_present=members, received_at=e.received_at)

@@ -86,7 +86,8 @@ _LABELS_ZH: Final = {
 class Finding:
     """One rule a field report broke: which team, which visit (case reference), when, why.
 
-    `evidence` is JSON-ready: the report's status and local time, its distance from the
+    `evidence` is JSON-ready: the report's status, local time, `at` and `received_at` (ISO
+    8601, +08:00; `received_at` None when unknown), its distance from the
     visit's point and accuracy in metres (None without a position), the team's members named
     present (None when not reported), and the figures of the rule broken.
     """
@@ -387,6 +388,9 @@ class _Judged:
             "distance_m": round(distance_m(pos.point, self.point)) if pos else None,
             "accuracy_m": round(pos.accuracy_m) if pos else None,
             "members_present": self._present() if r.members_present is not None else None,
+            "at": local.isoformat(timespec="seconds"),
+            "received_at": (r.received_at.astimezone(SHANGHAI).isoformat(timespec="seconds")
+                            if r.received_at is not None else None),
         }
 
     def _finding(self, code: FindingCode, detail: str, detail_en: str,
