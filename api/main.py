@@ -25,7 +25,17 @@ from routeplan_api.jobs.queue import JobQueue, make_queue
 from routeplan_api.jobs.runner import JobRef
 from routeplan_api.persistence import Clock, Store, utc_now
 from routeplan_api.ratelimit import RateLimiter
-from routeplan_api.routes import comparisons, docs, field, maps, meta, plans, policies, replan
+from routeplan_api.routes import (
+    comparisons,
+    console,
+    docs,
+    field,
+    maps,
+    meta,
+    plans,
+    policies,
+    replan,
+)
 from routeplan_api.security import LinkSigner
 
 log = logging.getLogger("routeplan.api")
@@ -92,7 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     # maps.assets_router first: /m/routeplan-sw.js must win over /m/{token}
     for router in (docs.router, maps.assets_router, plans.router, plans.admin_router,
                    policies.router, field.router, meta.router, maps.router, maps.link_router,
-                   replan.router, comparisons.router):
+                   replan.router, comparisons.router, console.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

@@ -180,11 +180,12 @@ def resolve_policy(services: Services, name: str,
 
 
 def submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs, *,
-           dry_run: bool = False) -> tuple[PlanState | None, list[DayWarning]]:
-    """Check the day, store it and queue the solve; `dry_run` checks and warns only.
+           hold_if_warned: bool = False) -> tuple[PlanState | None, list[DayWarning]]:
+    """Check the day, store it and queue the solve, and say what the dispatcher should know.
 
-    Returns the stored plan (None on a dry run) and the day's warnings; InvalidInput names
-    every problem of the files, the roster, the policy and the date.
+    Returns the stored plan and the day's warnings; with `hold_if_warned` (the console, which
+    asks before solving) a day with warnings is not stored and the plan is None. InvalidInput
+    names every problem of the files, the roster, the policy and the date.
     """
     state = None
     problems, resolved, visits, teams = _check(services, body, inputs)
@@ -193,7 +194,7 @@ def submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs,
     policy, policy_version = resolved
     warnings = day_warnings(body.date, visits, teams, policy, services.calendar,
                             region_locator())
-    if not dry_run:
+    if not (hold_if_warned and warnings):
         state = _store(services, caller, body, inputs, policy, policy_version)
     return state, warnings
 
