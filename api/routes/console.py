@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -259,7 +260,8 @@ async def plan_create(request: Request, services: ServicesDep) -> Response:
     except _Refused as exc:
         return refused_page(exc)
     confirmed = form.get("confirm") == "1"
-    echo = {k: form.get(k) for k in ("date", "policy") if isinstance(form.get(k), str)}
+    echo = {k: form.get(k) for k in ("date", "policy", "time_limit_s")
+            if isinstance(form.get(k), str)}
     try:
         body, inputs = await plan_routes.form_inputs(form)
         state, warnings = await run_in_threadpool(
@@ -414,9 +416,15 @@ async def plan_replan(plan_id: str, request: Request, services: ServicesDep) -> 
     now = form.get("now")
     text = now if isinstance(now, str) and now.strip() else (
         services.clock().astimezone(SHANGHAI).strftime("%H:%M"))
+    limit = form.get("time_limit_s")
     try:
-        await run_in_threadpool(replan_routes._replan, services, who.caller, plan_id,
-                                ReplanIn(now=text[:40]))
+        try:
+            body = ReplanIn(now=text[:40], time_limit_s=float(limit)
+                            if isinstance(limit, str) and limit.strip() else None)
+        except (ValueError, ValidationError):
+            raise InvalidInput.many([InputProblem(
+                "time_limit_s", "not a number of seconds between 1 and 3600")]) from None
+        await run_in_threadpool(replan_routes._replan, services, who.caller, plan_id, body)
     except InvalidInput as exc:
         return _page("refused.html", 422, who=who, reason="无法重新规划",
                      problems=[_problem(p) for p in exc.problems], back=plan_id)
