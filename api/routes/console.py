@@ -81,7 +81,10 @@ def _page(name: str, status: int = 200, *, who: Console | None = None,
         who=who, role=who.role.label if who else "", csrf=who.csrf if who else "",
         can_analyse=bool(who and who.role >= Role.ANALYST),
         can_admin=bool(who and who.role >= Role.ADMIN), **values)
-    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP})
+    # same-origin: the browser names this origin on the console's own POSTs (checked), and
+    # still sends no referrer to anyone else (a field link opened from here included)
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP,
+                                                           "Referrer-Policy": "same-origin"})
 
 
 def _who(request: Request, services: Services) -> Console | None:
@@ -118,11 +121,14 @@ class _Refused(Exception):
 
 def _same_origin(request: Request, services: Services) -> bool:
     """A POST from this site: no foreign Origin, no cross-site fetch metadata."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         return False
     origin = request.headers.get("origin")
     if origin is None:
         return True  # a script or an old browser; the CSRF token still has to match
+    if origin == "null":  # a browser that hides it; its fetch metadata must say same-origin
+        return fetch_site == "same-origin"
     host = request.headers.get("host", "")
     own = {f"{request.url.scheme}://{host}", services.settings.public_base_url}
     return origin in own

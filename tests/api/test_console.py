@@ -27,6 +27,16 @@ def day_files(folder: Path, visits: int = 14, teams: int = 2, seed: int = 5) -> 
     return write_day_csv(synth.visits, synth.teams, folder)
 
 
+def broken_visits(path: Path) -> bytes:
+    """The visits file with window_end '25:00' on its second data row (line 3)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[2].split(",")
+    cells[header.index("window_end")] = "25:00"
+    lines[2] = ",".join(cells)
+    return "\n".join(lines).encode()
+
+
 def _csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "no CSRF field on the page"
@@ -148,12 +158,7 @@ def test_a_day_from_files_to_its_result(api: Api, tmp_path: Path) -> None:
 def test_file_errors_are_located_in_chinese(api: Api, tmp_path: Path) -> None:
     client = sign_in(api)
     visits, teams = day_files(tmp_path)
-    lines = visits.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    cells = lines[2].split(",")
-    cells[header.index("window_end")] = "25:00"
-    lines[2] = ",".join(cells)
-    r = _submit(client, "\n".join(lines).encode(), teams.read_bytes())
+    r = _submit(client, broken_visits(visits), teams.read_bytes())
     assert r.status_code == 422
     assert "文件 visits.csv，第 3 行，「window_end」列" in r.text
     assert "不是有效时刻" in r.text
