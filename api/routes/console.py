@@ -366,14 +366,37 @@ def plan_page(plan_id: str, request: Request, services: ServicesDep,
     return _page("plan.html", who=who, **values)
 
 
-def _result(services: Services, who: Console, read: PlanRead, contract: dict[str, Any],
-            reason: str, prefecture: str) -> dict[str, Any]:
+def _field_links(services: Services, read: PlanRead, contract: dict[str, Any]
+                 ) -> dict[str, str]:
+    """Each team's signed field link; missing ones issued (as GET /v1/plans/{id} does)."""
     teams = [str(r["team_id"]) for r in contract.get("routes", [])]
     links = dict(read.links)
     if any(t not in links for t in teams):
         links.update((t, row.id) for t, row in services.store.plans.links_for(
             read.plan_id, teams, read.day).items())
-    urls = {t: plan_routes.field_link(services, links[t], read.plan_id, t) for t in teams}
+    return {t: plan_routes.field_link(services, links[t], read.plan_id, t) for t in teams}
+
+
+@router.get("/plans/{plan_id}/qr")
+def plan_qr(plan_id: str, request: Request, services: ServicesDep,
+            team: Annotated[str, Query(max_length=100)]) -> Response:
+    """The QR code (PNG) of a team's field link in the plan's newest finished version."""
+    who = _who(request, services)
+    read = None if who is None else _read(services, who, plan_id, None, f"qr:{team}")
+    done = None if read is None else services.store.plans.latest_done(plan_id)
+    contract = None if read is None or done is None else _contract_of(
+        services, plan_id, done[1].version)
+    link = None if read is None or contract is None else _field_links(
+        services, read, contract).get(team)
+    if link is None:
+        return Response(status_code=404)
+    return Response(view.qr_png(link), media_type="image/png",
+                    headers={"Cache-Control": "private, no-store"})
+
+
+def _result(services: Services, who: Console, read: PlanRead, contract: dict[str, Any],
+            reason: str, prefecture: str) -> dict[str, Any]:
+    urls = _field_links(services, read, contract)
     rows = view.team_rows(contract, urls)
     row = (services.store.plans.inputs_of(read.plan_id, read.version)
            or services.store.plans.inputs_of(read.plan_id, 1))

@@ -1,12 +1,14 @@
 """What the console's pages show, as plain values: rows of teams and unassigned visits, QR codes.
 
 The templates (api/templates/console/) receive these values and escape them once; nothing here
-builds markup. A QR code is a `data:` URI of an SVG that segno draws from the field link, so
-the page shows it as an `img` with no request to anyone.
+builds markup. A QR code is a PNG that segno draws from the field link, served by the console
+itself: no request leaves the service.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -47,7 +49,6 @@ class TeamRow:
     hours: str
     km: str
     link: str
-    qr: str  # data: URI of the link's QR code (SVG)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +62,21 @@ class UnassignedRow:
     prefecture: str
 
 
-def qr_data_uri(text: str) -> str:
-    """The QR code of `text` as an SVG `data:` URI (medium error correction, a quiet zone)."""
-    return str(segno.make(text, error="m").svg_data_uri(scale=3, border=4))
+@functools.lru_cache(maxsize=4096)
+def qr_png(text: str) -> bytes:
+    """The QR code of `text` as a PNG (medium error correction, a quiet zone of 4).
+
+    Choosing the best mask takes most of the ~25 ms a code costs, so codes are kept (a team's
+    link is the same on every view until it is revoked) and the page loads them as images
+    after its first paint rather than inside its HTML.
+    """
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=3, border=4)
+    return out.getvalue()
 
 
 def team_rows(contract: Mapping[str, Any], links: Mapping[str, str]) -> list[TeamRow]:
-    """The teams of a plan contract with their signed field links and QR codes."""
+    """The teams of a plan contract with their signed field links."""
     rows = []
     for r in contract.get("routes", []):
         team = str(r["team_id"])
@@ -75,8 +84,7 @@ def team_rows(contract: Mapping[str, Any], links: Mapping[str, str]) -> list[Tea
         rows.append(TeamRow(
             team_id=team, members="、".join(str(m) for m in r.get("members", [])),
             stops=len(r.get("stops", [])), hours=f"{int(r.get('duration_s', 0)) / 3600:.1f}",
-            km=f"{int(r.get('distance_m', 0)) / 1000:.1f}", link=link,
-            qr=qr_data_uri(link) if link else ""))
+            km=f"{int(r.get('distance_m', 0)) / 1000:.1f}", link=link))
     return rows
 
 

@@ -37,6 +37,16 @@ def broken_visits(path: Path) -> bytes:
     return "\n".join(lines).encode()
 
 
+def _decode(png: bytes) -> str:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
+    return str(code.text)
+
+
 def _csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "no CSRF field on the page"
@@ -144,6 +154,13 @@ def test_a_day_from_files_to_its_result(api: Api, tmp_path: Path) -> None:
     assert len(links) == len(plan["plan"]["routes"])
     assert all("/m/" in link for link in links)
     assert page.count('class="qr"') == len(links)
+    team = plan["plan"]["routes"][0]["team_id"]
+    qr = client.get(f"{page_url}/qr", params={"team": team})
+    assert qr.headers["content-type"] == "image/png"
+    assert _decode(qr.content) == links[0]
+    assert client.get(f"{page_url}/qr", params={"team": "nobody"}).status_code == 404
+    stranger = TestClient(api.client.app, base_url="https://testserver")
+    assert stranger.get(f"{page_url}/qr", params={"team": team}).status_code == 404
     assert "未安排" in page
     listed = client.get("/console/plans").text
     assert f'data-plan="{plan_id}"' in listed and "已完成" in listed

@@ -180,7 +180,10 @@ def test_a_dispatchers_day_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     first = rows.nth(0)
     href = first.locator("a.field-link").get_attribute("href")
     assert href is not None and href.startswith(f"{live.base}/m/")
-    scanned = _decode_qr(first.locator("img.qr").screenshot())
+    qr = first.locator("img.qr")
+    qr.scroll_into_view_if_needed()
+    qr.evaluate("img => img.decode()")  # loaded (lazily, after the first paint) and drawn
+    scanned = _decode_qr(qr.screenshot())
     assert scanned == href
     assert scanned in (page.input_value("#send-text"))
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
