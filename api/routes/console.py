@@ -338,6 +338,16 @@ def _earlier(services: Services, read: PlanRead) -> list[dict[str, Any]]:
     return out
 
 
+def _beside(services: Services, read: PlanRead, contract: dict[str, Any]
+            ) -> tuple[int, list[view.TeamChange]] | None:
+    """The finished version before this one, and each team's day in both."""
+    for v in sorted((v for v in read.versions if v < read.version), reverse=True):
+        before = _contract_of(services, read.plan_id, v)
+        if before is not None:
+            return v, view.team_changes(before, contract)
+    return None
+
+
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(plan_id: str, request: Request, services: ServicesDep,
               version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
@@ -417,6 +427,7 @@ def _result(services: Services, who: Console, read: PlanRead, contract: dict[str
         "prefectures": sorted({u.prefecture for u in everything}),
         "reason": reason, "prefecture": prefecture, "overview": f"/o/{token}",
         "earlier": _earlier(services, read) if len(read.versions) > 1 else [],
+        "beside": _beside(services, read, contract) if len(read.versions) > 1 else None,
         "changes": None if changes is None else {
             k: len(changes.get(k, [])) for k in ("moved", "added", "dropped", "completed",
                                                   "cancelled")},

@@ -88,6 +88,36 @@ def team_rows(contract: Mapping[str, Any], links: Mapping[str, str]) -> list[Tea
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class TeamChange:
+    """One team's day in an earlier version and in this one (stops, km; 0 when absent)."""
+
+    team_id: str
+    stops_before: int
+    stops_now: int
+    km_before: str
+    km_now: str
+    same: bool  # the same visits in the same order
+
+
+def team_changes(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[TeamChange]:
+    """Each team of either version, side by side, in the newer version's order."""
+    def routes(c: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+        return {str(r["team_id"]): r for r in c.get("routes", [])}
+
+    old, new = routes(before), routes(now)
+    empty: Mapping[str, Any] = {"stops": [], "distance_m": 0}
+    out = []
+    for team in [*new, *(t for t in old if t not in new)]:
+        a, b = old.get(team, empty), new.get(team, empty)
+        out.append(TeamChange(
+            team, len(a["stops"]), len(b["stops"]),
+            f"{int(a.get('distance_m', 0)) / 1000:.1f}",
+            f"{int(b.get('distance_m', 0)) / 1000:.1f}",
+            [s["visit_id"] for s in a["stops"]] == [s["visit_id"] for s in b["stops"]]))
+    return out
+
+
 def send_text(day: str, rows: Sequence[TeamRow]) -> str:
     """Plain text to paste into a chat group: each team's stops, hours and link."""
     lines = [f"{day} 外访安排"]

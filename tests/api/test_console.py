@@ -196,3 +196,42 @@ def test_a_holiday_is_warned_before_solving_and_planned_when_confirmed(
     while not api.get("/v1/plans").json()["items"] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(api.get("/v1/plans").json()["items"]) == 1
+
+
+def test_unassigned_filters_by_reason_and_prefecture_and_a_replan_sits_beside(
+        api: Api, tmp_path: Path) -> None:
+    client = sign_in(api)
+    visits, teams = day_files(tmp_path)
+    lines = visits.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("lat")], cells[header.index("lon")] = "39.9042", "116.4074"  # Beijing
+    lines[1] = ",".join(cells)
+    outside = cells[header.index("visit_id")]
+    warned = _submit(client, "\n".join(lines).encode(), teams.read_bytes())
+    assert 'data-code="outside_region"' in warned.text
+    r = _submit(client, "\n".join(lines).encode(), teams.read_bytes(), confirm="1",
+                time_limit_s="1")
+    url = r.headers["location"]
+    api.wait(url.rsplit("/", 1)[1])
+    page = client.get(url).text
+    assert f"<td class=\"id\">{outside}</td>" in page
+    only = client.get(url, params={"reason": "invalid_location"}).text
+    rows = re.findall(r'<tr data-reason="([a-z_]+)"><td class="id">([^<]+)</td>', only)
+    assert rows == [("invalid_location", outside)]
+    henan = client.get(url, params={"prefecture": "郑州市"}).text
+    assert f"<td class=\"id\">{outside}</td>" not in henan
+    # re-plan from 12:00: a second version, its teams beside the first's
+    replan = client.post(f"{url}/replan", data={"csrf": _csrf(page), "now": "12:00",
+                                                 "time_limit_s": "1"}, follow_redirects=False)
+    assert replan.status_code == 303, replan.text
+    api.wait(url.rsplit("/", 1)[1])
+    second = client.get(url).text
+    assert "第 2 版" in second and 'id="beside"' in second
+
+
+def test_a_session_ends_when_its_time_is_up(api: Api, clock: Any) -> None:
+    client = sign_in(api)
+    assert client.get("/console/plans", follow_redirects=False).status_code == 200
+    clock.advance(hours=10, seconds=1)
+    assert client.get("/console/plans", follow_redirects=False).status_code == 303

@@ -218,6 +218,7 @@ def test_a_dispatchers_day_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     page.click("#replan")
     page.wait_for_selector("#versions", timeout=WAIT_MS)
     assert page.locator("#versions tbody tr").count() == 2
+    assert page.locator("#beside tbody tr").count() >= len(plan["plan"]["routes"])
     # the plan list shows the plan's counts
     page.goto(f"{live.base}/console/plans?date={DAY}")
     row = page.locator(f"tr[data-plan='{plan_id}']")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routeplan_api.services.zh import location_zh, message_zh, problem_zh
 from tests.api.conftest import Api, plan_body
@@ -103,3 +105,26 @@ def test_locations_read_in_chinese(location: str, zh: str) -> None:
 def test_an_unknown_message_keeps_its_english() -> None:
     assert message_zh("something new went wrong") == "输入有误（something new went wrong）"
     assert problem_zh("", "'x' is not a number") == "'x' 不是有效数字"
+
+
+@given(st.text(max_size=80), st.text(max_size=200))
+def test_any_problem_reads_in_chinese_without_losing_what_was_said(location: str,
+                                                                    message: str) -> None:
+    """Whatever a reader reports, the rendering never fails, and a sentence it cannot
+    translate (nor one carrying its own Chinese after ' / ') keeps its English whole."""
+    text = problem_zh(location, message)
+    assert isinstance(text, str)
+    assert isinstance(location_zh(location), str)
+    zh = message_zh(message)
+    if zh.startswith("输入有误（"):
+        assert message.strip() in zh
+
+
+@given(st.from_regex(r"[A-Za-z0-9:.\-]{1,12}", fullmatch=True),
+       st.sampled_from(["{v} is not a number", "{v} is not a time of day as HH:MM",
+                        "{v} appears 2 times", "{v} is not a calendar date"]))
+def test_a_translated_problem_quotes_the_value_as_given(value: str, template: str) -> None:
+    quoted = repr(value)
+    zh = message_zh(template.format(v=quoted))
+    assert not zh.startswith("输入有误")
+    assert quoted in zh
