@@ -47,7 +47,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 COOKIE = "rp_console"
 LOGIN_COOKIE = "rp_console_login"
 #: The console's own policy: nothing inline, nothing from elsewhere (QR codes are data: URIs).
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 _HERE = Path(__file__).resolve().parents[1]
 _STATIC = _HERE / "static" / "console"

@@ -309,14 +309,29 @@ def _plan_body(services: Services, read: PlanRead) -> bytes:
     return body
 
 
+_COUNTS: dict[tuple[str, int], dict[str, Any]] = {}
+
+
 def plan_counts(state: PlanState) -> dict[str, Any]:
-    """Planned, unassigned, teams and km of a finished version (the parsed contract is cached)."""
+    """Planned, unassigned, teams and km of a finished version (empty while it is not done).
+
+    Read from the stored contract's `kpis` alone (a finished version never changes, so each
+    is read once per process): a page of 50 plans does not parse 50 plans.
+    """
     v = state.version
     if v.status != JobStatus.DONE or v.plan_json is None:
         return {}
-    k = contract_of(v.plan_id, v.version, v.plan_json).get("kpis", {})
-    return {"planned": k.get("visits_planned"), "unassigned": k.get("visits_unassigned"),
-            "teams": k.get("teams_used"), "km": round(int(k.get("distance_m", 0)) / 1000, 1)}
+    key = (v.plan_id, v.version)
+    if (hit := _COUNTS.get(key)) is not None:
+        return hit
+    k = json.loads(v.plan_json).get("kpis", {})
+    counts = {"planned": k.get("visits_planned"), "unassigned": k.get("visits_unassigned"),
+              "teams": k.get("teams_used"),
+              "km": round(int(k.get("distance_m", 0)) / 1000, 1)}
+    if len(_COUNTS) >= 10_000:
+        _COUNTS.clear()
+    _COUNTS[key] = counts
+    return counts
 
 
 @router.get("", response_model=PlanPage, summary="List plans, newest first")
