@@ -235,3 +235,26 @@ def test_a_session_ends_when_its_time_is_up(api: Api, clock: Any) -> None:
     assert client.get("/console/plans", follow_redirects=False).status_code == 200
     clock.advance(hours=10, seconds=1)
     assert client.get("/console/plans", follow_redirects=False).status_code == 303
+
+
+def test_ids_from_input_reach_the_page_as_text(api: Api, tmp_path: Path) -> None:
+    """A team id that looks like markup is shown as written, and its QR code still loads."""
+    client = sign_in(api)
+    visits, teams = day_files(tmp_path)
+    lines = teams.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    evil = "<img src=x onerror=alert(1)>&T"
+    cells[header.index("team_id")] = evil
+    lines[1] = ",".join(cells)
+    r = _submit(client, visits.read_bytes(), "\n".join(lines).encode(), time_limit_s="1")
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    api.wait(url.rsplit("/", 1)[1])
+    page = client.get(url).text
+    assert evil not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;&amp;T" in page
+    src = re.search(r'class="qr" src="([^"]*%3Cimg[^"]*)"', page)
+    assert src, "the QR code of the team is not on the page"
+    qr = client.get(src.group(1).replace("&amp;", "&"))
+    assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"

@@ -105,12 +105,14 @@ def _sign_in(page: Any, live: Live, role: str = "dispatcher") -> None:
 
 
 def _upload(page: Any, folder: Path, *, time_limit_s: int, visits: int = 14,
-            teams: int = 2, date: str = DAY) -> None:
+            teams: int = 2, date: str = DAY, confirm: bool = False) -> None:
     vpath, tpath = day_files(folder, visits=visits, teams=teams)
     page.fill("#date", date)
     page.set_input_files("#visits", str(vpath))
     page.set_input_files("#teams", str(tpath))
     page.fill("#time_limit_s", str(time_limit_s))
+    if confirm:
+        page.check("#confirm")
     page.click("#submit-plan")
 
 
@@ -211,6 +213,9 @@ def test_a_dispatchers_day_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     with page.expect_download() as csv:
         page.click("#export-csv")
     assert Path(csv.value.path()).read_bytes().startswith("\ufeff".encode())
+    with page.expect_download() as geojson:
+        page.click("#export-geojson")
+    assert b'"FeatureCollection"' in Path(geojson.value.path()).read_bytes()
     # re-plan from now: a second version, set beside the first
     page.goto(plan_url)
     page.fill("#now", "12:00")
@@ -289,4 +294,20 @@ def test_layout_fits_the_screen(live: Live, browser: Any, tmp_path: Path,
     assert _overflow(page) == []
     page.goto(f"{live.base}/console/plans")
     assert _overflow(page) == []
+    context.close()
+
+
+def test_a_holiday_is_warned_before_solving(live: Live, browser: Any, tmp_path: Path) -> None:
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, live)
+    _upload(page, tmp_path, time_limit_s=1, date="2026-10-01")
+    page.wait_for_selector("#warnings")
+    assert "国庆节" in page.text_content("#warnings")
+    with live.api() as api:
+        assert api.get("/v1/plans").json()["items"] == []  # nothing solved yet
+    _upload(page, tmp_path, time_limit_s=1, date="2026-10-01", confirm=True)
+    page.wait_for_selector("#kpis", timeout=WAIT_MS)
+    assert "已安排 0 个" in page.text_content("#kpis")
+    assert "节假日不外访" in page.text_content("#unassigned")
     context.close()
