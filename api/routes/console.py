@@ -514,9 +514,22 @@ def comparison_list(request: Request, services: ServicesDep) -> Response:
     except _Refused as exc:
         return refused_page(exc)
     rows = [{"id": cid, "day": day.isoformat(), "status_zh": view.STATUS_ZH.get(status, status),
-             "created": _when(created)}
+             "created": _when(created), "done": status == JobStatus.DONE}
             for cid, day, status, created in services.store.comparisons.recent()]
     return _page("comparisons.html", who=who, comparisons=rows)
+
+
+@router.get("/comparisons/{comparison_id}/report", response_class=HTMLResponse)
+def comparison_report(comparison_id: str, request: Request, services: ServicesDep) -> Response:
+    """The comparison's stored HTML report, as `GET /v1/comparisons/{id}/report` serves it."""
+    try:
+        who = _signed_in(request, services, Role.ANALYST)
+    except _Refused as exc:
+        return refused_page(exc)
+    row = services.store.comparisons.get(comparison_id)
+    if row is None or row.status != JobStatus.DONE or row.report_html is None:
+        return _page("refused.html", 404, who=who, reason="没有这个对比的报告（未完成或不存在）")
+    return HTMLResponse(row.report_html)
 
 
 @router.get("/keys", response_class=HTMLResponse)

@@ -258,3 +258,29 @@ def test_ids_from_input_reach_the_page_as_text(api: Api, tmp_path: Path) -> None
     assert src, "the QR code of the team is not on the page"
     qr = client.get(src.group(1).replace("&amp;", "&"))
     assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"
+
+
+def test_analysts_see_comparisons_with_their_reports_and_policies(api: Api,
+                                                                 small_day: Any) -> None:
+    body = {"date": DAY, "visits": small_day[0], "teams": small_day[1],
+            "scenarios": [{"name": "default"}, {"name": "one-team",
+                                                "teams": small_day[1][:1]}],
+            "time_limit_s": 1, "seed": 1}
+    cid = api.post("/v1/comparisons", role="analyst", json=body).json()["comparison_id"]
+    api.client.put("/v1/policies/late", headers=api.headers("analyst"),
+                   json={"policy": {"window": {"company_end": "21:00"}}})
+    deadline = time.monotonic() + 120
+    while (api.get(f"/v1/comparisons/{cid}", role="analyst").json()["status"]
+           not in ("done", "failed")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    client = sign_in(api, "analyst")
+    listed = client.get("/console/comparisons").text
+    assert f'href="/console/comparisons/{cid}/report"' in listed
+    report = client.get(f"/console/comparisons/{cid}/report")
+    assert report.status_code == 200 and "<html" in report.text.lower()
+    policies = client.get("/console/policies").text
+    assert "<td>late</td>" in policies and "21:00" in policies
+    dispatcher = sign_in(api)
+    assert dispatcher.get(f"/console/comparisons/{cid}/report").status_code == 403
+    plan_form = dispatcher.get("/console/plans").text
+    assert '<option value="late"' in plan_form  # a stored profile to choose for a day
