@@ -68,6 +68,8 @@ class Settings(BaseSettings):
                                    description="How often the service looks for such jobs.")
     overview_link_ttl_s: int = Field(default=900, ge=30, le=86400,
                                      description="Lifetime of a plan's signed overview link.")
+    console_session_hours: float = Field(
+        default=10.0, gt=0, le=24 * 7, description="How long a console sign-in lasts.")
 
     @field_validator("public_base_url")
     @classmethod

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from routeplan.domain.errors import InputProblem, InvalidInput, RoutePlanError
 from routeplan_api.persistence.faults import fault_code, storage_fault
 from routeplan_api.schemas.plans import ErrorBody, Problem
+from routeplan_api.services.zh import INVALID_INPUT_ZH, problem_zh
 
 log = logging.getLogger("routeplan.api")
 
@@ -128,6 +129,12 @@ def _problems(items: Sequence[InputProblem]) -> list[Problem]:
     return [Problem(location=p.location, message=p.message) for p in items]
 
 
+def _problems_zh(items: Sequence[InputProblem]) -> list[Problem]:
+    """Located input problems with their Chinese rendering (file, sheet, row, column)."""
+    return [Problem(location=p.location, message=p.message,
+                    message_zh=problem_zh(p.location, p.message)) for p in items]
+
+
 class ContainErrors:
     """Innermost middleware: an exception no handler took becomes the 500 with an error id.
 
@@ -198,7 +205,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
         return error_response(422, "invalid_input", "the input cannot be planned",
-                              _problems(exc.problems))
+                              _problems_zh(exc.problems), message_zh=INVALID_INPUT_ZH)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

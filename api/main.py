@@ -28,6 +28,7 @@ from routeplan_api.ratelimit import RateLimiter
 from routeplan_api.routes import (
     audit,
     comparisons,
+    console,
     docs,
     field,
     maps,
@@ -102,7 +103,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     # maps.assets_router first: /m/routeplan-sw.js must win over /m/{token}
     for router in (docs.router, maps.assets_router, plans.router, plans.admin_router,
                    policies.router, field.router, meta.router, maps.router, maps.link_router,
-                   replan.router, comparisons.router, audit.router):
+                   replan.router, comparisons.router, audit.router, console.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

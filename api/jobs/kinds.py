@@ -65,7 +65,13 @@ class PlanJob:
             plan, changes = replan(problem, old, disruption, options,
                                    progress=ctx.on_progress, should_stop=should_stop)
             store.plans.set_changes(job.plan_id, job.version, changes.to_dict())
-        ctx.latest["planned"] = plan.kpis.visits_planned  # a re-plan reports no progress
+        # what the solve did, whether or not the search reported progress on the way
+        k = plan.kpis
+        ctx.latest.update(planned=k.visits_planned, unassigned=k.visits_unassigned,
+                          teams_used=k.teams_used, solve_s=round(k.solve_s, 3))
+        if k.objective is not None:
+            ctx.latest["objective"] = k.objective
+            ctx.latest["solutions"] = max(int(ctx.latest.get("solutions") or 0), 1)
         ctx.latest["stopped"] = should_stop() and not ctx.lost
         return plan
 

@@ -28,6 +28,7 @@ from routeplan.solver.solve import Progress
 from routeplan.workflows.build import RegionLocator, default_locator
 from routeplan_api.config import Settings
 from routeplan_api.persistence import Store
+from routeplan_api.services.zh import INVALID_INPUT_ZH, problem_zh
 
 log = logging.getLogger("routeplan.jobs")
 
@@ -121,7 +122,9 @@ def region_locator() -> RegionLocator:
 def _error_document(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, InvalidInput):
         return {"error": "invalid_input", "message": "the input cannot be planned",
-                "problems": [{"location": p.location, "message": p.message}
+                "message_zh": INVALID_INPUT_ZH,
+                "problems": [{"location": p.location, "message": p.message,
+                              "message_zh": problem_zh(p.location, p.message)}
                              for p in exc.problems]}
     if isinstance(exc, RoutingError):
         return {"error": "routing", "message": "the travel-time source failed; try again later"}

@@ -7,6 +7,7 @@ from routeplan_api.persistence.database import Clock, Database, utc_now
 from routeplan_api.persistence.keys import KeyInfo, KeyStore
 from routeplan_api.persistence.plans import Busy, Inputs, Job, PlanRead, PlanState, PlanStore
 from routeplan_api.persistence.policies import PolicyStore
+from routeplan_api.persistence.sessions import SessionInfo, SessionStore
 from routeplan_api.persistence.tables import JobStatus
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "PlanState",
     "PlanStore",
     "PolicyStore",
+    "SessionInfo",
+    "SessionStore",
     "Store",
     "utc_now",
 ]
@@ -36,3 +39,4 @@ class Store(Database):
         self.policies = PolicyStore(self)
         self.plans = PlanStore(self)
         self.comparisons = ComparisonStore(self)
+        self.sessions = SessionStore(self)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,6 +25,14 @@ class ComparisonStore(Part):
         with self._session.begin() as s:
             s.add(row)
         return row
+
+    def recent(self, limit: int = 50) -> list[tuple[str, date, str, datetime]]:
+        """(id, day, status, created) of the newest comparisons."""
+        with self._session() as s:
+            rows = s.execute(select(ComparisonRow.id, ComparisonRow.day, ComparisonRow.status,
+                                    ComparisonRow.created_at)
+                             .order_by(ComparisonRow.created_at.desc()).limit(limit))
+            return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def get(self, comparison_id: str) -> ComparisonRow | None:
         with self._session() as s:

@@ -37,3 +37,13 @@ class PolicyStore(Part):
                                 created_at=self.clock(), created_by=by)
             s.add(row)
         return row
+
+    def latest(self) -> list[PolicyVersion]:
+        """The newest version of every named profile, by name."""
+        with self._session() as s:
+            newest = (select(PolicyVersion.name, func.max(PolicyVersion.version).label("v"))
+                      .group_by(PolicyVersion.name).subquery())
+            return list(s.scalars(
+                select(PolicyVersion).join(newest, (PolicyVersion.name == newest.c.name)
+                                           & (PolicyVersion.version == newest.c.v))
+                .order_by(PolicyVersion.name)))

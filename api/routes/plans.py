@@ -14,18 +14,21 @@ from starlette.datastructures import UploadFile
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.policy import DEFAULT_POLICY, Policy
 from routeplan.domain.problem import validate_roster
+from routeplan.domain.team import Team
+from routeplan.domain.visit import Visit
 from routeplan.io import plan_from_dict, plan_to_csv, plan_to_geojson
 from routeplan.io.limits import loads
 from routeplan.io.plan_exports import plan_to_xlsx
-from routeplan.workflows.build import check_plannable_day
+from routeplan.workflows.build import DayWarning, check_plannable_day, day_warnings
 from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import NotFound
-from routeplan_api.jobs.runner import JobRef
+from routeplan_api.jobs.runner import JobRef, region_locator
 from routeplan_api.persistence import Inputs, JobStatus, PlanRead, PlanState
 from routeplan_api.routes import ERRORS
 from routeplan_api.schemas.contract import records
 from routeplan_api.schemas.plans import (
     AccessOut,
+    DayWarningOut,
     EventOut,
     LinkRevoked,
     PlanAccepted,
@@ -90,12 +93,20 @@ async def create_plan(request: Request, services: ServicesDep,
         raw = await request.body()
         body = await run_in_threadpool(json_body, raw, PlanCreate)
         inputs = json_inputs(records(body.visits), records(body.teams))
-    state = await run_in_threadpool(_submit, services, caller, body, inputs)
-    return PlanAccepted(plan_id=state.plan.id, status=JobStatus.QUEUED)
+    state, warnings = await run_in_threadpool(submit, services, caller, body, inputs)
+    assert state is not None
+    return PlanAccepted(plan_id=state.plan.id, status=JobStatus.QUEUED, warnings=[
+        DayWarningOut(code=w.code, message=w.message, message_zh=w.message_zh)  # type: ignore[arg-type]
+        for w in warnings])
 
 
 async def _from_form(request: Request) -> tuple[PlanCreate, Inputs]:
     form = await request.form(max_files=2, max_fields=10)
+    return await form_inputs(form)
+
+
+async def form_inputs(form: Any) -> tuple[PlanCreate, Inputs]:
+    """The day of a multipart form (fields as in `_MULTIPART_SCHEMA`); the console's too."""
     problems: list[InputProblem] = []
     files: dict[str, tuple[str, bytes]] = {}
     for field in ("visits", "teams"):
@@ -168,9 +179,33 @@ def resolve_policy(services: Services, name: str,
     return policy, stored.version if stored else 0
 
 
-def _submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs) -> PlanState:
+def submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs, *,
+           hold_if_warned: bool = False) -> tuple[PlanState | None, list[DayWarning]]:
+    """Check the day, store it and queue the solve, and say what the dispatcher should know.
+
+    Returns the stored plan and the day's warnings; with `hold_if_warned` (the console, which
+    asks before solving) a day with warnings is not stored and the plan is None. InvalidInput
+    names every problem of the files, the roster, the policy and the date.
+    """
+    state = None
+    problems, resolved, visits, teams = _check(services, body, inputs)
+    if problems or resolved is None:
+        raise InvalidInput.many(problems)
+    policy, policy_version = resolved
+    warnings = day_warnings(body.date, visits, teams, policy, services.calendar,
+                            region_locator())
+    if not (hold_if_warned and warnings):
+        state = _store(services, caller, body, inputs, policy, policy_version)
+    return state, warnings
+
+
+def _check(services: Services, body: PlanCreate, inputs: Inputs) -> tuple[
+        list[InputProblem], tuple[Policy, int] | None, list[Visit], list[Team]]:
     problems: list[InputProblem] = []
     policy: Policy | None = None
+    policy_version = 0
+    visits: list[Visit] = []
+    teams: list[Team] = []
     try:
         policy, policy_version = resolve_policy(services, body.policy.name, body.policy.overrides)
     except InvalidInput as exc:
@@ -186,8 +221,11 @@ def _submit(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs
     if policy is not None:
         problems.extend(InputProblem("/date", p.message)
                         for p in check_plannable_day(body.date, policy, services.calendar))
-    if problems or policy is None:
-        raise InvalidInput.many(problems)
+    return problems, (policy, policy_version) if policy else None, visits, teams
+
+
+def _store(services: Services, caller: Caller, body: PlanCreate, inputs: Inputs,
+           policy: Policy, policy_version: int) -> PlanState:
     time_limit = body.time_limit_s if body.time_limit_s is not None else policy.time_limit_s
     state = services.store.plans.create(
         day=body.date, inputs=inputs, policy_name=body.policy.name,
@@ -271,6 +309,31 @@ def _plan_body(services: Services, read: PlanRead) -> bytes:
     return body
 
 
+_COUNTS: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def plan_counts(state: PlanState) -> dict[str, Any]:
+    """Planned, unassigned, teams and km of a finished version (empty while it is not done).
+
+    Read from the stored contract's `kpis` alone (a finished version never changes, so each
+    is read once per process): a page of 50 plans does not parse 50 plans.
+    """
+    v = state.version
+    if v.status != JobStatus.DONE or v.plan_json is None:
+        return {}
+    key = (v.plan_id, v.version)
+    if (hit := _COUNTS.get(key)) is not None:
+        return hit
+    k = json.loads(v.plan_json).get("kpis", {})
+    counts = {"planned": k.get("visits_planned"), "unassigned": k.get("visits_unassigned"),
+              "teams": k.get("teams_used"),
+              "km": round(int(k.get("distance_m", 0)) / 1000, 1)}
+    if len(_COUNTS) >= 10_000:
+        _COUNTS.clear()
+    _COUNTS[key] = counts
+    return counts
+
+
 @router.get("", response_model=PlanPage, summary="List plans, newest first")
 def list_plans(services: ServicesDep, caller: Dispatcher,
                date: Annotated[date | None, Query(description="Only plans for this day")] = None,
@@ -280,7 +343,8 @@ def list_plans(services: ServicesDep, caller: Dispatcher,
     rows = services.store.plans.list_page(day=date, limit=limit + 1, offset=offset)
     items = [PlanSummary(plan_id=s.plan.id, version=s.version.version,
                          status=s.version.status,  # type: ignore[arg-type]
-                         date=s.plan.day, created_at=s.plan.created_at) for s in rows[:limit]]
+                         date=s.plan.day, created_at=s.plan.created_at, **plan_counts(s))
+             for s in rows[:limit]]
     return PlanPage(items=items, next_offset=offset + limit if len(rows) > limit else None)
 
 

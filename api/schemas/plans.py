@@ -31,6 +31,9 @@ class Problem(BaseModel):
 
     location: str = Field(examples=["/visits/3/lat"])
     message: str = Field(examples=["lat 134.7 is outside -90..90 (lat and lon swapped?)"])
+    message_zh: str | None = Field(
+        default=None, examples=["案件第 4 条，字段「lat」（纬度）：纬度 134.7 超出 -90 至 90"],
+        description="The location and the problem in Chinese, for a dispatcher.")
 
 
 class ErrorBody(BaseModel):
@@ -78,13 +81,25 @@ class PlanCreate(BaseModel):
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
+class DayWarningOut(BaseModel):
+    """Something to know before the day is solved; the day was accepted all the same."""
+
+    code: Literal["holiday", "weekend", "empty_roster", "outside_region"]
+    message: str
+    message_zh: str
+
+
 class PlanAccepted(BaseModel):
-    """A plan was queued for solving."""
+    """A plan was queued for solving, with what would make the day come back empty or short."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"plan_id": "2b0tV3aQxJ8kR1mZ", "status": "queued"}]})
+        {"plan_id": "2b0tV3aQxJ8kR1mZ", "status": "queued", "warnings": []}]})
     plan_id: str
     status: Status
+    warnings: list[DayWarningOut] = Field(
+        default_factory=list, description="A statutory holiday or weekend the policy plans "
+        "nothing on (`calendar.rest_day = 'refuse'` turns it into a 422), a roster whose "
+        "shifts all miss the company window, visits outside Henan.")
 
 
 class ProgressOut(BaseModel):
@@ -99,6 +114,10 @@ class ProgressOut(BaseModel):
                     "version is done: the plan's planned visits.")
     stopped: bool = Field(default=False,
                           description="A dispatcher stopped the solve; the best plan was kept.")
+    unassigned: int | None = Field(
+        default=None, description="Once done: the plan's unassigned visits.")
+    teams_used: int | None = Field(default=None, description="Once done: teams with a route.")
+    solve_s: float | None = Field(default=None, description="Once done: the solve's seconds.")
 
 
 class PositionIn(BaseModel):
@@ -189,13 +208,17 @@ class PlanOut(BaseModel):
 
 
 class PlanSummary(BaseModel):
-    """A plan in a list."""
+    """A plan in a list; the counts are the current version's once it is done, else null."""
 
     plan_id: str
     version: int
     status: Status
     date: date
     created_at: datetime
+    planned: int | None = Field(default=None, description="Visits planned.")
+    unassigned: int | None = Field(default=None, description="Visits left unassigned.")
+    teams: int | None = Field(default=None, description="Teams with a route.")
+    km: float | None = Field(default=None, description="Driving distance, km (1 decimal).")
 
 
 class PlanPage(BaseModel):

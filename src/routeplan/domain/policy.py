@@ -56,6 +56,10 @@ KEYS: tuple[_Key, ...] = (
     _Key("calendar", "uncovered_year", "uncovered_year",
          "A date whose year no holiday calendar covers (shipped, or ROUTEPLAN_CALENDAR): "
          "'refuse' to plan it, or 'plan' it as a workday with a warning.", "str"),
+    _Key("calendar", "rest_day", "rest_day",
+         "A day the policy plans no visits on (a statutory holiday with skip_holidays, a "
+         "weekend with skip_weekends): 'warn' (accepted with a warning; every visit comes back "
+         "holiday) or 'refuse' it at submission.", "str"),
     _Key("solver", "time_limit_s", "time_limit_s", "Wall-clock seconds the solver may search.",
          "float"),
     _Key("solver", "priority_weight", "priority_weight",
@@ -106,6 +110,7 @@ class Policy:
     skip_holidays: bool = True
     skip_weekends: bool = False
     uncovered_year: str = "refuse"
+    rest_day: str = "warn"
     time_limit_s: float = 30.0
     priority_weight: int = 1000
     must_visit_penalty: int = 10_000_000_000
@@ -142,6 +147,8 @@ class Policy:
                 "(COMPLIANCE rule 1)")
         if self.uncovered_year not in ("refuse", "plan"):
             bad("calendar.uncovered_year", f"{self.uncovered_year!r} is not 'refuse' or 'plan'")
+        if self.rest_day not in ("warn", "refuse"):
+            bad("calendar.rest_day", f"{self.rest_day!r} is not 'warn' or 'refuse'")
         if self.company_end <= self.company_start:
             bad("window.company_end",
                 f"{format_hhmm(self.company_end)} is not after window.company_start "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -194,13 +194,90 @@ def _check_roster_early(visits: tuple[Visit, ...], teams: tuple[Team, ...],
 
 def check_plannable_day(day: date, policy: Policy,
                         calendar: HolidayCalendar | None = None) -> list[InputProblem]:
-    """Why `day` cannot be planned at all under `policy`: a year no calendar covers (refused)."""
+    """Why `day` cannot be planned at all under `policy`.
+
+    A year no calendar covers (refused unless `calendar.uncovered_year = 'plan'`), and a day
+    the policy plans no visits on (a holiday, a rest weekend) when `calendar.rest_day =
+    'refuse'`; with the default 'warn' such a day is accepted (see `day_warnings`).
+    """
     from routeplan.rules.calendar import day_info
 
     info = day_info(day, calendar)
-    if info.covered or policy.uncovered_year == "plan":
-        return []
-    return [InputProblem("date", f"{day}: no holiday calendar covers {day.year}, so its "
-                         "statutory holidays are unknown; add the year's calendar file "
-                         "(ROUTEPLAN_CALENDAR) or set calendar.uncovered_year = 'plan' / "
-                         f"日历未收录{day.year}年的法定节假日，请补充日历文件")]
+    if not info.covered and policy.uncovered_year != "plan":
+        return [InputProblem("date", f"{day}: no holiday calendar covers {day.year}, so its "
+                             "statutory holidays are unknown; add the year's calendar file "
+                             "(ROUTEPLAN_CALENDAR) or set calendar.uncovered_year = 'plan' / "
+                             f"日历未收录{day.year}年的法定节假日，请补充日历文件")]
+    closed = _rest_day(day, policy, calendar)
+    if closed is not None and policy.rest_day == "refuse":
+        return [InputProblem("date", f"{closed.message}; the policy refuses such a day "
+                             "(calendar.rest_day = 'refuse') / "
+                             f"{closed.message_zh}；按政策不予规划")]
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class DayWarning:
+    """Something a dispatcher should know before the day is solved; the day is still planned.
+
+    `code`: `holiday` or `weekend` (the policy plans no visits that day), `empty_roster` (no
+    team's shift meets the company window), `outside_region` (visits outside Henan).
+    """
+
+    code: str
+    message: str
+    message_zh: str
+
+
+def _rest_day(day: date, policy: Policy, calendar: HolidayCalendar | None) -> DayWarning | None:
+    from routeplan.rules.calendar import day_info
+
+    info = day_info(day, calendar)
+    if info.covered and policy.skip_holidays and info.holiday is not None:
+        return DayWarning(
+            "holiday", f"{day} is the statutory holiday {info.holiday.name_en}: the policy "
+            "plans no visits that day, so every visit would come back unassigned (holiday)",
+            f"{day} 为法定节假日（{info.holiday.name}），按政策当天不安排外访，所有案件都将"
+            "列为未安排；请改到工作日")
+    if policy.skip_weekends and info.is_rest_weekend:
+        return DayWarning(
+            "weekend", f"{day} is a weekend and the policy plans no visits on weekends: every "
+            "visit would come back unassigned (holiday)",
+            f"{day} 为周末，按政策周末不安排外访，所有案件都将列为未安排；请改到工作日")
+    return None
+
+
+def day_warnings(day: date, visits: Sequence[Visit], teams: Sequence[Team], policy: Policy,
+                 calendar: HolidayCalendar | None = None,
+                 locator: RegionLocator | None = None) -> list[DayWarning]:
+    """What would make the day come back empty or short, said before solving it.
+
+    A pure look at the inputs (no travel times): a rest day, a roster whose shifts all miss
+    the company window, and (with `locator`) visits placed outside Henan.
+    """
+    out: list[DayWarning] = []
+    closed = _rest_day(day, policy, calendar)
+    if closed is not None:
+        out.append(closed)
+    if teams and not any(t.shift.start < policy.company_end and t.shift.end > policy.company_start
+                         for t in teams):
+        out.append(DayWarning(
+            "empty_roster", f"no team's shift meets the company window: none of the "
+            f"{len(teams)} teams can make a visit, so every visit would come back unassigned",
+            f"{len(teams)} 个外访组的班次都不在公司外访时段内，当天无人可外访，所有案件都将"
+            "列为未安排"))
+    located = [v for v in visits if v.location is not None]
+    if locator is not None and located:
+        codes = locator.locate([v.location[0] for v in located if v.location],
+                               [v.location[1] for v in located if v.location])
+        outside = int(np.count_nonzero(codes == 0))
+        if outside:
+            reject = policy.outside_region == "reject"
+            verb = "are refused" if reject else "come back unassigned (invalid_location)"
+            verb_zh = "整批输入将被拒绝" if reject else "将列为未安排（位置无效）"
+            out.append(DayWarning(
+                "outside_region", f"{outside} of {len(located)} visits are outside Henan and "
+                f"{verb}; check their coordinates (lat and lon swapped? GCJ-02 / BD-09?)",
+                f"{outside} 个案件的位置不在河南省内，{verb_zh}；"
+                "请检查经纬度（是否颠倒、坐标系是否正确）"))
+    return out
