@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
 
 from routeplan import __version__
@@ -85,7 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     app.state.services = services
     metrics = Metrics()
     app.state.metrics = metrics
-    errors.install(app)
+    errors.install(app)  # first: its middleware must be the innermost
     # maps.assets_router first: /m/routeplan-sw.js must win over /m/{token}
     for router in (docs.router, maps.assets_router, plans.router, plans.admin_router,
                    policies.router, field.router, meta.router, maps.router, maps.link_router,
@@ -97,7 +100,30 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(EdgeMiddleware, max_body=settings.max_request_bytes, metrics=metrics,
                        hsts=settings.public_base_url.startswith("https://"))
+    _document_bodies(app, plans.BODY_MODELS)
     return app
+
+
+def _document_bodies(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
+    """Add the schemas of bodies routes read by hand to the OpenAPI components.
+
+    Such a route names its body by `$ref` in `openapi_extra`; FastAPI only collects the models
+    of parameters it parses itself, so without this the reference would point nowhere.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            _, top = models_json_schema([(m, "validation") for m in models],
+                                        ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in top.get("$defs", {}).items():
+                components.setdefault(name, definition)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _reap_until(stop: asyncio.Event, services: Services) -> None:
