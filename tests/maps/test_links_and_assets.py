@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import folium
 import pytest
 
 from routeplan.domain.errors import InvalidInput
@@ -22,7 +21,7 @@ from routeplan.maps import (
     route_sheet_html,
     write_maps,
 )
-from tests.maps.conftest import small_plan
+from tests.maps.conftest import page_data, small_plan
 from tests.maps.test_field_page import FORBIDDEN
 
 # leaflet@1.9.4 dist/leaflet.js as published on the npm registry.
@@ -86,16 +85,21 @@ def test_leaflet_is_the_unmodified_release_and_every_asset_exists() -> None:
     assert "BSD" in files["LICENSE-leaflet.txt"].read_text()
 
 
-def test_pages_link_only_self_hosted_assets_and_leave_folium_alone() -> None:
-    before = (list(folium.Map.default_js), list(folium.Map.default_css))
+def test_pages_link_only_self_hosted_assets_and_carry_no_inline_script() -> None:
     html = field_page_html(small_plan(), "T001", assets_url="/static/maps/")
     html += overview_html(small_plan(), assets_url="/static/maps/", regions_geojson={})
+    html += route_sheet_html(small_plan(), "T001", assets_url="/static/maps/")
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert srcs
     assert all(s.startswith("/static/maps/") for s in srcs)
     assert "cdn" not in html.lower()
     assert "jquery" not in html.lower()
-    assert (list(folium.Map.default_js), list(folium.Map.default_css)) == before
+    # every script is a file of ours or the inert JSON data block; no inline handlers
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.DOTALL)
+    assert scripts
+    for attrs, body in scripts:
+        assert ('src="' in attrs and not body.strip()) or 'type="application/json"' in attrs
+    assert not re.search(r"\son[a-z]+=", html)
 
 
 def test_the_route_sheet_lists_the_day_in_order_for_a4() -> None:
@@ -122,5 +126,6 @@ def test_write_maps_writes_pages_sheets_and_assets(tmp_path: Path) -> None:
             "assets/leaflet.js", "assets/routeplan-maps.js"} <= names
     page = (tmp_path / "field-T001.html").read_text(encoding="utf-8")
     assert 'src="assets/leaflet.js"' in page
-    assert 'href="sheet-T001.html"' in page
-    assert "rp-out" not in page.split("</main>")[0].split('<main')[1]  # no report buttons
+    data = page_data(page)
+    assert data["sheetUrl"] == "sheet-T001.html"
+    assert data["eventsUrl"] == ""  # a file cannot report: the page shows no report buttons
