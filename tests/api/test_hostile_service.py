@@ -154,10 +154,15 @@ def test_the_corpus_through_the_service_pages_exports_and_log(tmp_path: Path) ->
 
     rows = csv.reader(io.StringIO(exported_csv.content.decode("utf-8-sig")))
     assert {csv_text(i) for i in ids} <= {c for row in rows for c in row}
-    sheet = load_workbook(io.BytesIO(exported_xlsx.content), read_only=True).active
-    assert sheet is not None
-    assert {xlsx_text(i) for i in ids} <= {c for row in sheet.iter_rows(values_only=True)
-                                          for c in row if isinstance(c, str)}
+    book = load_workbook(io.BytesIO(exported_xlsx.content), read_only=True)
+    try:
+        sheet = book.active
+        assert sheet is not None
+        cells = {c for row in sheet.iter_rows(values_only=True) for c in row
+                 if isinstance(c, str)}
+    finally:
+        book.close()
+    assert {xlsx_text(i) for i in ids} <= cells
     shown = {f["properties"].get("visit_id") for f in geojson.json()["features"]}
     assert ids <= shown
     assert refused.status_code == 422

@@ -134,9 +134,14 @@ def test_exports_keep_every_value_as_text(planned: tuple[Path, Any]) -> None:
     with (out / "routes.csv").open(encoding="utf-8-sig", newline="") as f:
         cells = {c for row in csv.reader(f) for c in row}
     assert {csv_text(i) for i in ids} <= cells
-    sheet = load_workbook(out / "routes.xlsx", read_only=True).active
-    assert sheet is not None
-    values = {c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    book = load_workbook(out / "routes.xlsx", read_only=True)
+    try:
+        sheet = book.active
+        assert sheet is not None
+        values = {c for row in sheet.iter_rows(values_only=True) for c in row
+                  if isinstance(c, str)}
+    finally:
+        book.close()
     assert {xlsx_text(i) for i in ids} <= values
 
 

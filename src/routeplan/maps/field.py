@@ -38,8 +38,9 @@ from routeplan.maps.tiles import AMAP, TileProvider
 
 ROUTE_COLOUR = "#1565c0"
 #: The page warns when the last visit, at the current pace, would end later than this
-#: (seconds since midnight): the lawful day ends at 22:00 and the team still has to leave.
-LATE_WARNING_S = LEGAL_WINDOW.end - 15 * 60
+#: (seconds since midnight): the lawful day ends at 22:00 and the team needs a few minutes to
+#: take its leave.
+LATE_WARNING_S = LEGAL_WINDOW.end - 5 * 60
 
 
 def field_page_html(

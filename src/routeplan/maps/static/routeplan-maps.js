@@ -78,6 +78,7 @@
 
   function declutter(map, entries) {
     var MIN = 42; // the next stop's pin is 40 px wide
+    var CHORD = 60;
     function place() {
       var shown = entries.filter(function (e) { return map.hasLayer(e.marker); });
       var pts = shown.map(function (e) { return map.latLngToLayerPoint(e.ll); });
@@ -96,7 +97,8 @@
         var cx = 0, cy = 0;
         ks.forEach(function (k) { cx += pts[k].x; cy += pts[k].y; });
         cx /= ks.length; cy /= ks.length;
-        var radius = Math.max(MIN / 2 + 2, (MIN / 2 + 2) / Math.sin(Math.PI / ks.length));
+        // neighbours CHORD apart: even their square boxes clear each other (CHORD/√2 > MIN)
+        var radius = CHORD / 2 / Math.sin(Math.PI / ks.length);
         ks.forEach(function (k, n) {
           var a = -Math.PI / 2 + (2 * Math.PI * n) / ks.length;
           var p = L.point(cx + radius * Math.cos(a), cy + radius * Math.sin(a));
