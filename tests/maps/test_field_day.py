@@ -138,7 +138,8 @@ def test_pins_never_cover_each_other_or_the_base_at_any_zoom(
     for zoom in (12, 18):
         page.evaluate(f"() => window.routeplan.fieldState.map.setZoom({zoom}, "
                       "{animate: false})")
-        page.wait_for_timeout(100)  # Leaflet redraws pins on its next frame
+        # without animation Leaflet moves the pins, and routeplan spreads them, synchronously
+        assert page.evaluate("() => window.routeplan.fieldState.map.getZoom()") == zoom
         rects = page.evaluate(_RECTS)
         assert _overlaps(rects) == [], (zoom, rects)
 
@@ -202,6 +203,31 @@ def test_arrival_sends_the_position_and_the_members_present(browser: Any, site: 
         assert body["members_present"] == ["C001a", "C001b"]
         assert body["position"] == {"lat": 34.7566, "lon": 113.6454, "accuracy_m": 25,
                                     "crs": "wgs84"}
+    finally:
+        context.close()
+
+
+def test_the_offline_queue_keeps_position_and_members(browser: Any, site: Site) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, geolocation={"latitude": 34.75,
+                                                               "longitude": 113.64,
+                                                               "accuracy": 40},
+                                  permissions=["geolocation"])
+    try:
+        page = context.new_page()
+        _open(page, _serve(site, small_plan(), presence=True))
+        context.set_offline(True)
+        card = page.locator("#stop-V00017")
+        card.locator('input.rp-member[value="C001a"]').check()
+        card.locator('button.rp-out[data-status="arrived"]').tap()
+        page.wait_for_function("() => document.getElementById('rp-sync').innerText"
+                               ".includes('待上报')")
+        assert site.events == []
+        context.set_offline(False)
+        page.wait_for_function("() => document.getElementById('rp-sync').hidden")
+        body = site.events[0]["json"]
+        assert body["members_present"] == ["C001a"]
+        assert body["position"]["accuracy_m"] == 40
     finally:
         context.close()
 
