@@ -20,7 +20,7 @@ from routeplan.maps import field_page_html, overview_html, route_sheet_html
 from routeplan.maps.address import mask_address
 from tests.cli.test_cli import run
 from tests.hostile import CORPUS, EVALUATED, LONG, hostile_records, write_csv
-from tests.maps.conftest import PHONE, page_data, small_plan
+from tests.maps.conftest import PHONE, Site, page_data, small_plan
 
 #: Any attribute that would run script, on any element of the page.
 _HANDLERS = ("() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
@@ -183,3 +183,29 @@ def test_the_json_block_cannot_be_closed_and_reads_back_exactly(value: str) -> N
     sheet = route_sheet_html(plan, value)
     assert str(escape(value)) + "0" in sheet  # escaped once by the template, never evaluated
     assert mask_address(value) == ""  # no value of the corpus names a place
+
+
+def test_member_ticks_and_notes_show_hostile_ids_literally(phone: tuple[Any, list[str]],
+                                                           site: Site) -> None:
+    """The presence ticks (collector ids) of a served page, and a hostile note sent back."""
+    from dataclasses import replace
+
+    page, _ = phone
+    plan = small_plan()
+    members = (CORPUS[0], CORPUS[5])
+    plan = replace(plan, routes=(replace(plan.routes[0], members=members), *plan.routes[1:]))
+    site.pages["/m/t"] = field_page_html(plan, "T001", assets_url="/assets/",
+                                         events_url="/m/t/events", presence=True)
+    page.goto(site.url("/m/t"), wait_until="load")
+    page.wait_for_selector(".rp-pin[data-visit]")
+    card = page.locator("#stop-V00017")
+    assert card.locator(".rp-tick").all_text_contents() == list(members)
+    assert card.locator("input.rp-member").evaluate_all("els => els.map(e => e.value)") == list(
+        members)
+    assert page.evaluate(_HANDLERS) == []
+    card.locator("textarea.rp-note").fill(CORPUS[6])
+    card.locator("input.rp-member").first.check()
+    card.locator('button.rp-out[data-status="done"]').tap()
+    page.wait_for_function("() => document.getElementById('rp-sync').hidden")
+    assert site.events[0]["json"]["note"] == CORPUS[6]
+    assert site.events[0]["json"]["members_present"] == [CORPUS[0]]
