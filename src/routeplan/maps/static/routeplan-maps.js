@@ -546,7 +546,17 @@
 
   function overviewPanel(p, teams) {
     var panel = el("aside", { cls: "rp-panel", "aria-label": "计划概览" });
-    panel.appendChild(el("h1", { text: p.day + " " + p.weekday + " · 外访计划总览" }));
+    var toggle = el("button", { cls: "rp-panel-toggle", type: "button", "aria-expanded": "true",
+                                text: "收起" });
+    toggle.addEventListener("click", function () {
+      var collapsed = panel.classList.toggle("rp-collapsed");
+      toggle.textContent = collapsed ? "详情" : "收起";
+      toggle.setAttribute("aria-expanded", String(!collapsed));
+    });
+    panel.appendChild(el("div", { cls: "rp-panel-head" }, [
+      el("h1", { text: p.day + " " + p.weekday + " · 外访计划总览" }), toggle]));
+    // on a phone the map comes first: the panel opens folded to its figures
+    if (window.matchMedia && window.matchMedia("(max-width: 600px)").matches) toggle.click();
     panel.appendChild(el("div", { cls: "rp-kpis" }, p.kpis.map(function (k) {
       return el("div", { cls: "rp-kpi" }, [el("b", { text: k[0] }), k[1]]);
     })));
@@ -650,8 +660,9 @@
     layerList(map, layers);
     var wide = map.getSize().x > 700; // keep the stops clear of the layer list and the panel
     if (bounds.isValid()) {
-      map.fitBounds(bounds, { paddingTopLeft: [wide ? 190 : 20, 20],
-                              paddingBottomRight: [wide ? 360 : 20, 20] });
+      // clear of the layer list and the panel: beside them wide, above and below on a phone
+      map.fitBounds(bounds, { paddingTopLeft: [wide ? 190 : 20, wide ? 20 : 130],
+                              paddingBottomRight: [wide ? 360 : 20, wide ? 20 : 190] });
     } else {
       map.setView([34.0, 113.6], 7);
     }
