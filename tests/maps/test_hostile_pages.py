@@ -209,3 +209,18 @@ def test_member_ticks_and_notes_show_hostile_ids_literally(phone: tuple[Any, lis
     page.wait_for_function("() => document.getElementById('rp-sync').hidden")
     assert site.events[0]["json"]["note"] == CORPUS[6]
     assert site.events[0]["json"]["members_present"] == [CORPUS[0]]
+
+
+def test_a_lone_surrogate_from_a_json_upload_never_breaks_the_page() -> None:
+    from dataclasses import replace
+
+    plan = small_plan()
+    odd = "V\ud800X"
+    route = replace(plan.routes[0], team_id=odd)
+    plan = replace(plan, routes=(route, *plan.routes[1:]))
+    for html in (field_page_html(plan, odd, assets_url="a/"),
+                 overview_html(plan, assets_url="a/", regions_geojson={}),
+                 route_sheet_html(plan, odd)):
+        html.encode("utf-8")  # a response can be sent
+        assert "V\ufffdX" in html or "V\\ud800X" in html
+    assert page_data(field_page_html(plan, odd, assets_url="a/"))["team"] == odd
