@@ -203,6 +203,28 @@ def test_arrival_sends_the_position_and_the_members_present(browser: Any, site: 
         assert body["members_present"] == ["C001a", "C001b"]
         assert body["position"] == {"lat": 34.7566, "lon": 113.6454, "accuracy_m": 25,
                                     "crs": "wgs84"}
+        assert card.locator(".rp-far").count() == 0  # at the door
+    finally:
+        context.close()
+
+
+def test_an_arrival_far_from_the_stop_is_flagged_on_the_card(browser: Any, site: Site) -> None:
+    # V00017 is at 113.6454, 34.7566 (WGS-84); the phone reports 0.01° (about 1.1 km) south
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, geolocation={"latitude": 34.7466,
+                                                               "longitude": 113.6454,
+                                                               "accuracy": 30},
+                                  permissions=["geolocation"])
+    try:
+        page = context.new_page()
+        _open(page, _serve(site, small_plan(), presence=True))
+        card = page.locator("#stop-V00017")
+        card.locator('button.rp-out[data-status="arrived"]').tap()
+        card.locator(".rp-far").wait_for()
+        assert card.locator(".rp-far").text_content() == (
+            "⚠ 您的位置距第 1 站约 1112 米（定位精度 ±30 米），请确认是否在正确地址")
+        page.wait_for_function("() => document.getElementById('rp-sync').hidden")
+        assert site.events[0]["json"]["position"]["lat"] == 34.7466  # still reported
     finally:
         context.close()
 

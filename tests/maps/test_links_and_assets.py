@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from routeplan.domain.errors import InvalidInput
-from routeplan.geo.crs import Crs
+from routeplan.geo.crs import Crs, from_wgs84
 from routeplan.maps import (
     AMAP,
     TileProvider,
@@ -70,10 +70,19 @@ def test_tile_providers_carry_their_crs_and_attribution() -> None:
 def test_overlays_follow_the_tile_crs() -> None:
     plan = small_plan()
     stop = plan.routes[0].stops[0]
-    osm = field_page_html(plan, "T001", tiles=TileProvider.openstreetmap(), assets_url="/a/")
-    amap = field_page_html(plan, "T001", tiles=AMAP, assets_url="/a/")
-    assert f"[{stop.location[1]:.6f}".rstrip("0") in osm
-    assert f"[{stop.location[1]:.6f}".rstrip("0") not in amap
+    osm = page_data(field_page_html(plan, "T001", tiles=TileProvider.openstreetmap(),
+                                    assets_url="/a/"))
+    amap = page_data(field_page_html(plan, "T001", tiles=AMAP, assets_url="/a/"))
+    # what is drawn (pins, line, base) is in the tiles' system; `wgs` (the stop as the
+    # phone's GPS reports it, for the far-from-stop check) is drawn nowhere
+    wgs = [round(stop.location[1], 6), round(stop.location[0], 6)]
+    gcj = from_wgs84(stop.location[0], stop.location[1], Crs.GCJ02)
+    first = {k: next(i for i in d["items"] if i["kind"] == "stop") for k, d in
+             (("osm", osm), ("amap", amap))}
+    assert first["osm"]["ll"] == wgs
+    assert first["amap"]["ll"] == [round(gcj[1], 6), round(gcj[0], 6)]
+    assert first["amap"]["wgs"] == first["osm"]["wgs"] == wgs
+    assert osm["line"][1] == wgs and amap["line"][1] == first["amap"]["ll"]
 
 
 def test_leaflet_is_the_unmodified_release_and_every_asset_exists() -> None:

@@ -41,6 +41,9 @@ ROUTE_COLOUR = "#1565c0"
 #: (seconds since midnight): the lawful day ends at 22:00 and the team needs a few minutes to
 #: take its leave.
 LATE_WARNING_S = LEGAL_WINDOW.end - 5 * 60
+#: An arrival reported farther than this from the stop, beyond the phone's accuracy, is
+#: flagged on the page (the audit's default `audit.max_distance_m`).
+FAR_FROM_STOP_M = 300
 
 
 def field_page_html(
@@ -67,7 +70,8 @@ def field_page_html(
     address (policy `maps.show_address`). With `presence`, tapping 已到达 asks the phone for its
     position and each card has a tick per team member: the report then carries `position`
     (`{lat, lon, accuracy_m, crs: "wgs84"}`, left out when the collector refuses) and
-    `members_present`; leave it off for a service that does not take those fields.
+    `members_present`, and the card warns when the phone is far from the stop; leave it off
+    for a service that does not take those fields.
     """
     route = route_of(plan, team_id)
     crs = tiles.crs
@@ -89,6 +93,7 @@ def field_page_html(
             "start": s.start, "dep": s.departure, "win": s.window, "svc": s.service,
             "wait": s.waiting_min, "waitText": s.wait_text, "addr": s.address,
             "approx": s.approximate, "arrS": stop.arrival, "depS": stop.departure,
+            "wgs": (round(stop.location[1], 6), round(stop.location[0], 6)),
             "state": s.outcome.value if s.outcome else None,
             "ts": o.at.astimezone(SHANGHAI).isoformat(timespec="seconds") if o else None,
             "nav": [{"provider": n.provider, "label": n.label_zh, "web": n.web,
@@ -104,6 +109,7 @@ def field_page_html(
         "start": format_hhmm(route.start_s),
         "end": format_hhmm(route.end_s),
         "lateS": LATE_WARNING_S,
+        "farM": FAR_FROM_STOP_M,
         "eventsUrl": events_url or "",
         "assetsUrl": assets_url,
         "swUrl": sw_url or "",

@@ -111,6 +111,15 @@
     return place;
   }
 
+  /* Great-circle distance in metres between two WGS-84 [lat, lon] points. */
+  function distanceM(a, b) {
+    var rad = Math.PI / 180;
+    var dLat = (b[0] - a[0]) * rad, dLon = (b[1] - a[1]) * rad;
+    var h = Math.sin(dLat / 2) * Math.sin(dLat / 2) +
+      Math.cos(a[0] * rad) * Math.cos(b[0] * rad) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+    return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+  }
+
   /* ---- local time and storage ---- */
 
   /* Local time in Asia/Shanghai as ISO 8601 with +08:00, whatever the phone's zone. */
@@ -436,6 +445,15 @@
         ev.position = { lat: pos.coords.latitude, lon: pos.coords.longitude,
                         accuracy_m: pos.coords.accuracy, crs: "wgs84" };
         enqueue(ev);
+        var stop = byId[visitId];
+        var metres = distanceM(stop.wgs, [pos.coords.latitude, pos.coords.longitude]);
+        var old = view.card.querySelector(".rp-far");
+        if (old) old.remove();
+        if (metres > data.farM + pos.coords.accuracy) {
+          view.card.appendChild(el("div", { cls: "rp-far", role: "alert",
+            text: "⚠ 您的位置距第 " + stop.n + " 站约 " + Math.round(metres) + " 米（定位精度 ±" +
+                  Math.round(pos.coords.accuracy) + " 米），请确认是否在正确地址" }));
+        }
       }, function (err) {
         enqueue(ev);
         var geo = el("div", { cls: "rp-geo", role: "alert",
