@@ -24,9 +24,10 @@ _COMMON_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), payment=()"),
     (b"cache-control", b"no-store"),
 )
-#: Pages the service renders (field links) may load only what the service itself serves.
+#: Pages the service renders (field links) may load only what the service itself serves;
+#: scripts only from its files (no inline script anywhere).
 PAGE_CSP = (b"default-src 'self'; img-src 'self' data: blob: https:; style-src 'self' "
-            b"'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'; "
+            b"'unsafe-inline'; script-src 'self'; object-src 'none'; connect-src 'self'; "
             b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 _DOCS = ("/docs", "/redoc")

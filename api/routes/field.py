@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from routeplan.domain.clock import SHANGHAI
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.outcome import MAX_ACCURACY_M, Outcome, ReportedPosition
 from routeplan.domain.plan import Plan
+from routeplan.domain.visit import Visit
 from routeplan.geo.crs import to_wgs84
 from routeplan.maps import field_page_html, route_sheet_html
 from routeplan_api.deps import Services, ServicesDep
@@ -58,10 +60,22 @@ def _resolve(services: Services, token: str) -> tuple[PlanState, dict[str, Any],
     return state, {**contract, "routes": [route], "unassigned": []}, link.id
 
 
-def _view(services: Services, token: str, what: str) -> tuple[Plan, str, str, list[Outcome]]:
+@dataclass(frozen=True, slots=True)
+class _LinkView:
+    """What a link shows: the plan version, its team, a title, reports and visits."""
+
+    plan: Plan
+    team_id: str
+    title: str
+    outcomes: list[Outcome]
+    visits: list[Visit]
+
+
+def _view(services: Services, token: str, what: str) -> _LinkView:
     """The plan version a link shows, its team, a title, and the team's reported outcomes.
 
     Every view through a link is written to the plan's access log (`what` says which page).
+    The visits (for the masked address line) are read only when the policy shows addresses.
     """
     state, contract, link_id = _resolve(services, token)
     team_id = str(contract["routes"][0]["team_id"])
@@ -70,20 +84,23 @@ def _view(services: Services, token: str, what: str) -> tuple[Plan, str, str, li
     services.store.plans.log_access(state.plan.id, f"link:{link_id}",
                                     f"{what}:{team_id}:v{v.version}")
     title = f"{team_id} 今日路线 {state.plan.day.isoformat()} · 第 {v.version} 版"
-    return (plan_of(v.plan_id, v.version, v.plan_json), team_id, title,
-            outcomes_of(services.store.plans.events(state.plan.id), team_id))
+    plan = plan_of(v.plan_id, v.version, v.plan_json)
+    visits = (mapping.visits_of(services.store, v.plan_id, v.version)
+              if plan.policy.maps_show_address else [])
+    return _LinkView(plan, team_id, title,
+                     outcomes_of(services.store.plans.events(state.plan.id), team_id), visits)
 
 
 @router.get("/{token}", response_class=HTMLResponse, responses=_REFUSED,
             summary="A field team's route page (signed link)")
 def field_page(token: str, services: ServicesDep) -> HTMLResponse:
     """The team's day as a phone page; no key needed, the link itself is the credential."""
-    plan, team_id, title, outcomes = _view(services, token, "field")
+    view = _view(services, token, "field")
     html = field_page_html(
-        plan, team_id, tiles=mapping.tile_provider(services.settings),
+        view.plan, view.team_id, tiles=mapping.tile_provider(services.settings),
         assets_url=mapping.assets_url(), events_url=f"/m/{token}/events",
-        sheet_url=f"/m/{token}/sheet", sw_url=mapping.SERVICE_WORKER_PATH, outcomes=outcomes,
-        title=title)
+        sheet_url=f"/m/{token}/sheet", sw_url=mapping.SERVICE_WORKER_PATH,
+        outcomes=view.outcomes, title=view.title, visits=view.visits, presence=True)
     return mapping.map_response(html, services.settings)
 
 
@@ -91,9 +108,11 @@ def field_page(token: str, services: ServicesDep) -> HTMLResponse:
             summary="The team's printable A4 route sheet (signed link)")
 def route_sheet(token: str, services: ServicesDep) -> HTMLResponse:
     """The same day as the page, as a table to print; outcomes reported so far are ticked."""
-    plan, team_id, _title, outcomes = _view(services, token, "sheet")
-    return mapping.map_response(route_sheet_html(plan, team_id, outcomes=outcomes),
-                                services.settings)
+    view = _view(services, token, "sheet")
+    html = route_sheet_html(view.plan, view.team_id, outcomes=view.outcomes,
+                            visits=view.visits, assets_url=mapping.assets_url(),
+                            generated_at=services.clock())
+    return mapping.map_response(html, services.settings)
 
 
 #: The sentence of every refused field report (never "cannot be planned": it is a report).

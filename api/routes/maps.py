@@ -2,12 +2,14 @@
 
 `GET /v1/plans/{id}/map` needs a dispatcher key; `GET /o/{token}` opens the same page from a
 signed, short-lived overview link (issued in `GET /v1/plans/{id}` as `overview_link`), so a
-browser can open it without a header. The field pages themselves live in `routes.field`.
+browser can open it without a header. The overview may be framed by pages of this same
+origin (the console embeds it); nothing else may frame it. The field pages themselves live in
+`routes.field`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -15,12 +17,10 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from routeplan.maps import asset_files, assets_version, overview_html
 from routeplan_api.deps import Dispatcher, Services, ServicesDep
 from routeplan_api.errors import Gone, NotFound
-from routeplan_api.persistence import Inputs
 from routeplan_api.routes import ERRORS
 from routeplan_api.schemas.plans import ErrorBody
 from routeplan_api.security import Role
 from routeplan_api.services import mapping
-from routeplan_api.services.inputs import parse
 from routeplan_api.services.plans import outcomes_of, plan_of
 
 assets_router = APIRouter(tags=["field"], include_in_schema=False)
@@ -58,18 +58,14 @@ def _overview(services: Services, plan_id: str, actor: str) -> HTMLResponse:
     plan_row, v = found
     assert v.plan_json is not None
     plan = plan_of(plan_id, v.version, v.plan_json)
-    row = services.store.plans.inputs_of(plan_id, v.version)
-    visits: list[Any] = []
-    if row is not None:
-        visits = list(parse(Inputs(row.kind, row.visits_name, row.visits_data, row.teams_name,
-                                   row.teams_data))[0])
+    visits = mapping.visits_of(services.store, plan_id, v.version)
     services.store.plans.log_access(plan_id, actor, f"map:v{v.version}")
     html = overview_html(plan, visits=visits, regions_geojson=None,
                          tiles=mapping.tile_provider(services.settings),
                          assets_url=mapping.assets_url(),
                          outcomes=outcomes_of(services.store.plans.events(plan_id)),
                          title=f"外访计划总览 {plan_row.day.isoformat()} · 第 {v.version} 版")
-    return mapping.map_response(html, services.settings)
+    return mapping.map_response(html, services.settings, framed=True)
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse,

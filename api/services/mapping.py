@@ -18,8 +18,11 @@ from urllib.parse import urlsplit
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from routeplan.domain.visit import Visit
 from routeplan.maps import TileProvider, assets_version
 from routeplan_api.config import Settings
+from routeplan_api.persistence import Inputs, Store
+from routeplan_api.services.inputs import parse
 
 #: Where the map assets are served; the version changes whenever any asset does.
 ASSETS_PREFIX = "/assets/maps"
@@ -57,24 +60,45 @@ def tile_origins(tiles: TileProvider) -> list[str]:
     return origins
 
 
-@lru_cache(maxsize=8)
-def _csp(origins: tuple[str, ...]) -> str:
+@lru_cache(maxsize=16)
+def _csp(origins: tuple[str, ...], frame_ancestors: str) -> str:
     hosts = " ".join(origins)
+    # Scripts only from this service's files: no inline script, no eval, no inline handler.
+    # The pages carry their data as an inert JSON block (type="application/json"), which a
+    # CSP does not treat as script. Leaflet positions tiles and pins through element.style,
+    # which style-src does not govern; 'unsafe-inline' styles stay for the sheet's print CSS.
     return (f"default-src 'self'; img-src 'self' data: blob: {hosts}; "
-            f"style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+            f"style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; "
             f"connect-src 'self' {hosts}; worker-src 'self'; manifest-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'").replace("  ", " ")
+            f"frame-ancestors {frame_ancestors}; base-uri 'none'; form-action 'self'"
+            ).replace("  ", " ")
 
 
-def page_csp(settings: Settings) -> str:
-    """The CSP of map pages and the service worker: this service and the tile host only."""
-    return _csp(tuple(tile_origins(tile_provider(settings))))
+def page_csp(settings: Settings, *, framed: bool = False) -> str:
+    """The CSP of map pages and the service worker: this service and the tile host only.
+
+    `framed` lets pages of this same origin embed the page (the dispatcher's overview inside
+    the console); every other page refuses to be framed.
+    """
+    return _csp(tuple(tile_origins(tile_provider(settings))), "'self'" if framed else "'none'")
 
 
-def map_response(html: str, settings: Settings) -> HTMLResponse:
+def map_response(html: str, settings: Settings, *, framed: bool = False) -> HTMLResponse:
     """An HTML map page with its CSP; the edge adds no-referrer, nosniff, no-store and more."""
-    return HTMLResponse(html, headers={"Content-Security-Policy": page_csp(settings),
-                                       "Referrer-Policy": "no-referrer"})
+    headers = {"Content-Security-Policy": page_csp(settings, framed=framed),
+               "Referrer-Policy": "no-referrer"}
+    if framed:
+        headers["X-Frame-Options"] = "SAMEORIGIN"
+    return HTMLResponse(html, headers=headers)
+
+
+def visits_of(store: Store, plan_id: str, version: int) -> list[Visit]:
+    """The visits a plan version was made from (for unassigned pins and masked addresses)."""
+    row = store.plans.inputs_of(plan_id, version)
+    if row is None:
+        return []
+    return list(parse(Inputs(row.kind, row.visits_name, row.visits_data, row.teams_name,
+                             row.teams_data))[0])
 
 
 # -- overview links -----------------------------------------------------------------------------

@@ -163,3 +163,39 @@ def test_field_link_in_a_phone_browser_reports_to_the_dispatcher(
     r = page.goto(route["field_link"][:-4] + "AAAA")
     assert r is not None and r.status == 404
     assert visit not in page.content()
+
+
+_CACHED = ("() => caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
+           ".then(c => c.keys())))).then(all => all.flat().map(r => r.url))")
+
+
+def test_a_revoked_link_leaves_the_phones_cache_on_the_next_contact(
+        live: Live, phone: Any, small_day: Any) -> None:
+    """The service worker keeps the page for offline use; once the link answers 410 the
+    cached page and sheet are gone, so the phone no longer holds the route."""
+    pid, body = _solved(live, small_day)
+    route = next(r for r in body["plan"]["routes"] if r["stops"])
+    link = route["field_link"]
+    page = phone.new_page()
+    page.goto(link, wait_until="networkidle")
+    page.wait_for_selector(".rp-pin[data-visit]")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload(wait_until="networkidle")  # controlled now: the worker caches the page
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.goto(link + "/sheet", wait_until="load")
+    cached = page.evaluate(_CACHED)
+    assert link in cached and link + "/sheet" in cached
+
+    with httpx.Client(base_url=live.base, headers=live.headers()) as client:
+        revoked = client.delete(f"/v1/plans/{pid}/routes/{route['team_id']}/link")
+    assert revoked.json() == {"revoked": 1}
+    r = page.goto(link)
+    assert r is not None and r.status == 410
+    cached = page.evaluate(_CACHED)
+    assert [u for u in cached if u.startswith(link)] == []
+    phone.set_offline(True)
+    try:  # offline, nothing cached: the browser's own "no connection" error
+        with pytest.raises(Exception, match="ERR_"):
+            page.goto(link)
+    finally:
+        phone.set_offline(False)

@@ -132,3 +132,33 @@ def test_overview_link_dies_with_its_key(api: Api, small_day: Any) -> None:
     assert api.client.get(_path(link)).status_code == 200
     assert api.store.keys.revoke(key_id)
     assert api.client.get(_path(link)).status_code == 410
+
+
+def _directives(csp: str) -> dict[str, str]:
+    return {d.split(" ", 1)[0]: d.split(" ", 1)[1] if " " in d else ""
+            for d in (p.strip() for p in csp.split(";")) if d}
+
+
+def test_every_page_runs_only_script_files_of_this_service(api: Api, small_day: Any) -> None:
+    """script-src 'self' (no 'unsafe-inline', no nonce needed: no inline script anywhere);
+    only the overview may be framed, and only by this origin (the console)."""
+    pid, body = _done(api, small_day)
+    link = _path(body["plan"]["routes"][0]["field_link"])
+    pages = {"field": api.client.get(link), "sheet": api.client.get(link + "/sheet"),
+             "overview": api.get(f"/v1/plans/{pid}/map"),
+             "overview-link": api.client.get(_path(body["overview_link"])),
+             "worker": api.client.get("/m/routeplan-sw.js")}
+    for name, r in pages.items():
+        assert r.status_code == 200, name
+        d = _directives(r.headers["content-security-policy"])
+        assert d["script-src"] == "'self'", name
+        assert d["object-src"] == "'none'", name
+        framed = name.startswith("overview")
+        assert d["frame-ancestors"] == ("'self'" if framed else "'none'"), name
+        assert r.headers["x-frame-options"] == ("SAMEORIGIN" if framed else "DENY"), name
+        if name != "worker":
+            scripts = re.findall(r"<script([^>]*)>(.*?)</script>", r.text, flags=re.DOTALL)
+            assert scripts, name
+            assert all(('src="/assets/maps/' in a and not b.strip())
+                       or 'type="application/json"' in a for a, b in scripts), name
+            assert not re.search(r"\son[a-z]+\s*=", r.text), name

@@ -31,6 +31,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "maps"
 PHONE = {"width": 390, "height": 844}
 
 
+def page_data(html: str) -> dict[str, Any]:
+    """The JSON data block a map page carries (what its script builds the page from)."""
+    start = html.index('<script type="application/json" id="rp-data">')
+    body = html[start:].split(">", 1)[1].split("</script>", 1)[0]
+    data: dict[str, Any] = json.loads(body)
+    return data
+
+
 def tile_png(size: int = 256) -> bytes:
     """A plain light-grey PNG, as a stand-in for every map tile."""
     raw = b"".join(b"\x00" + b"\xe8\xeb\xee" * size for _ in range(size))

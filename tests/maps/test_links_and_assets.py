@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import folium
 import pytest
 
 from routeplan.domain.errors import InvalidInput
-from routeplan.geo.crs import Crs
+from routeplan.geo.crs import Crs, from_wgs84
 from routeplan.maps import (
     AMAP,
     TileProvider,
@@ -22,7 +21,7 @@ from routeplan.maps import (
     route_sheet_html,
     write_maps,
 )
-from tests.maps.conftest import small_plan
+from tests.maps.conftest import page_data, small_plan
 from tests.maps.test_field_page import FORBIDDEN
 
 # leaflet@1.9.4 dist/leaflet.js as published on the npm registry.
@@ -71,10 +70,19 @@ def test_tile_providers_carry_their_crs_and_attribution() -> None:
 def test_overlays_follow_the_tile_crs() -> None:
     plan = small_plan()
     stop = plan.routes[0].stops[0]
-    osm = field_page_html(plan, "T001", tiles=TileProvider.openstreetmap(), assets_url="/a/")
-    amap = field_page_html(plan, "T001", tiles=AMAP, assets_url="/a/")
-    assert f"[{stop.location[1]:.6f}".rstrip("0") in osm
-    assert f"[{stop.location[1]:.6f}".rstrip("0") not in amap
+    osm = page_data(field_page_html(plan, "T001", tiles=TileProvider.openstreetmap(),
+                                    assets_url="/a/"))
+    amap = page_data(field_page_html(plan, "T001", tiles=AMAP, assets_url="/a/"))
+    # what is drawn (pins, line, base) is in the tiles' system; `wgs` (the stop as the
+    # phone's GPS reports it, for the far-from-stop check) is drawn nowhere
+    wgs = [round(stop.location[1], 6), round(stop.location[0], 6)]
+    gcj = from_wgs84(stop.location[0], stop.location[1], Crs.GCJ02)
+    first = {k: next(i for i in d["items"] if i["kind"] == "stop") for k, d in
+             (("osm", osm), ("amap", amap))}
+    assert first["osm"]["ll"] == wgs
+    assert first["amap"]["ll"] == [round(gcj[1], 6), round(gcj[0], 6)]
+    assert first["amap"]["wgs"] == first["osm"]["wgs"] == wgs
+    assert osm["line"][1] == wgs and amap["line"][1] == first["amap"]["ll"]
 
 
 def test_leaflet_is_the_unmodified_release_and_every_asset_exists() -> None:
@@ -86,16 +94,21 @@ def test_leaflet_is_the_unmodified_release_and_every_asset_exists() -> None:
     assert "BSD" in files["LICENSE-leaflet.txt"].read_text()
 
 
-def test_pages_link_only_self_hosted_assets_and_leave_folium_alone() -> None:
-    before = (list(folium.Map.default_js), list(folium.Map.default_css))
+def test_pages_link_only_self_hosted_assets_and_carry_no_inline_script() -> None:
     html = field_page_html(small_plan(), "T001", assets_url="/static/maps/")
     html += overview_html(small_plan(), assets_url="/static/maps/", regions_geojson={})
+    html += route_sheet_html(small_plan(), "T001", assets_url="/static/maps/")
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert srcs
     assert all(s.startswith("/static/maps/") for s in srcs)
     assert "cdn" not in html.lower()
     assert "jquery" not in html.lower()
-    assert (list(folium.Map.default_js), list(folium.Map.default_css)) == before
+    # every script is a file of ours or the inert JSON data block; no inline handlers
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.DOTALL)
+    assert scripts
+    for attrs, body in scripts:
+        assert ('src="' in attrs and not body.strip()) or 'type="application/json"' in attrs
+    assert not re.search(r"\son[a-z]+=", html)
 
 
 def test_the_route_sheet_lists_the_day_in_order_for_a4() -> None:
@@ -122,5 +135,6 @@ def test_write_maps_writes_pages_sheets_and_assets(tmp_path: Path) -> None:
             "assets/leaflet.js", "assets/routeplan-maps.js"} <= names
     page = (tmp_path / "field-T001.html").read_text(encoding="utf-8")
     assert 'src="assets/leaflet.js"' in page
-    assert 'href="sheet-T001.html"' in page
-    assert "rp-out" not in page.split("</main>")[0].split('<main')[1]  # no report buttons
+    data = page_data(page)
+    assert data["sheetUrl"] == "sheet-T001.html"
+    assert data["eventsUrl"] == ""  # a file cannot report: the page shows no report buttons

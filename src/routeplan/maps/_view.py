@@ -1,16 +1,18 @@
 """What the pages show, computed once from a plan: display coordinates, times, outcomes, texts.
 
 Everything a page puts on screen about a stop passes through here, so COMPLIANCE.md rule 9
-holds in one place: a stop is named by its case reference (`visit_id`) only; borrower ids,
-addresses, amounts and statuses other than the team's own outcome reports never leave the plan.
+holds in one place: a stop is named by its case reference (`visit_id`); its address appears
+only masked to district and road (`routeplan.maps.address`, policy `maps.show_address`);
+borrower ids, amounts and statuses other than the team's own outcome reports never leave the
+plan. These are plain values: the templates escape them, the page's script reads them as JSON.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -19,7 +21,9 @@ from routeplan.domain.errors import InvalidInput
 from routeplan.domain.geo import LonLat
 from routeplan.domain.outcome import Outcome, OutcomeStatus
 from routeplan.domain.plan import Plan, Reason, Route, Stop
+from routeplan.domain.visit import LocationQuality, Visit
 from routeplan.geo.crs import Crs, from_wgs84
+from routeplan.maps.address import mask_address
 from routeplan.maps.navigation import nav_links
 
 #: Rule 10 of COMPLIANCE.md, and the consent rule of rule 5, as the team reads them.
@@ -48,6 +52,11 @@ TEAM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"
                 "#e6550d", "#31a354")
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+#: A wait at the door from this long is explained on the page (the team may wait nearby).
+LONG_WAIT_MIN: Final = 15
+#: Pins placed at a district's or city's seat, not at the door.
+_APPROXIMATE = (LocationQuality.DISTRICT, LocationQuality.CITY, LocationQuality.UNKNOWN)
 
 
 def project(points: Sequence[LonLat], crs: Crs) -> list[tuple[float, float]]:
@@ -104,6 +113,15 @@ class StopView:
     latlon: tuple[float, float]
     outcome: OutcomeStatus | None
     outcome_at: str
+    address: str = ""
+    approximate: bool = False
+
+    @property
+    def wait_text(self) -> str:
+        """提前到达，可在附近等候 N 分钟 for a long wait; the short ones go in the meta line."""
+        if self.waiting_min < LONG_WAIT_MIN:
+            return ""
+        return f"提前到达，可在附近等候 {self.waiting_min} 分钟，{self.start} 开始拜访"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,24 +133,54 @@ class BreakView:
     before_n: int | None
 
 
-def stop_views(route: Route, crs: Crs, outcomes: dict[str, Outcome]) -> list[StopView]:
-    """The route's stops in visit order, numbered from 1, in the provider's coordinates."""
-    coords = project([s.location for s in route.stops], crs)
-    out: list[StopView] = []
-    for n, (stop, latlon) in enumerate(zip(route.stops, coords, strict=True), start=1):
-        o = outcomes.get(stop.visit_id)
-        out.append(_stop_view(n, stop, latlon, o))
+def masked_addresses(plan: Plan, visits: Iterable[Visit]) -> dict[str, str]:
+    """visit_id → the masked address of each routed visit, none when the policy says so."""
+    if not plan.policy.maps_show_address:
+        return {}
+    routed = {s.visit_id for r in plan.routes for s in r.stops}
+    out: dict[str, str] = {}
+    for v in visits:
+        if v.visit_id in routed and v.address:
+            masked = mask_address(v.address)
+            if masked:
+                out[v.visit_id] = masked
     return out
 
 
-def _stop_view(n: int, stop: Stop, latlon: tuple[float, float], o: Outcome | None) -> StopView:
+def stop_views(route: Route, crs: Crs, outcomes: dict[str, Outcome],
+               addresses: Mapping[str, str] | None = None) -> list[StopView]:
+    """The route's stops in visit order, numbered from 1, in the provider's coordinates."""
+    coords = project([s.location for s in route.stops], crs)
+    shown = addresses or {}
+    out: list[StopView] = []
+    for n, (stop, latlon) in enumerate(zip(route.stops, coords, strict=True), start=1):
+        o = outcomes.get(stop.visit_id)
+        out.append(_stop_view(n, stop, latlon, o, route, shown.get(stop.visit_id, "")))
+    return out
+
+
+def _waiting_s(stop: Stop, route: Route) -> int:
+    """Time at the door before service, not counting a break taken while waiting."""
+    on_break = sum(max(0, min(b.end, stop.start) - max(b.start, stop.arrival))
+                   for b in route.breaks)
+    return max(0, stop.waiting_s - on_break)
+
+
+def _stop_view(n: int, stop: Stop, latlon: tuple[float, float], o: Outcome | None,
+               route: Route, address: str) -> StopView:
     at = ""
     if o is not None:
         at = o.at.astimezone(SHANGHAI).strftime("%H:%M")
     return StopView(n, stop.visit_id, format_hhmm(stop.arrival), format_hhmm(stop.start),
                     format_hhmm(stop.departure), window_text(stop.window),
-                    minutes_text(stop.service_s), round(stop.waiting_s / 60), latlon,
-                    o.status if o is not None else None, at)
+                    minutes_text(stop.service_s), _waiting_s(stop, route) // 60, latlon,
+                    o.status if o is not None else None, at, address,
+                    stop.location_quality in _APPROXIMATE)
+
+
+def next_stop(stops: Sequence[StopView]) -> int | None:
+    """The number of the first stop without a final outcome (arrived is not final)."""
+    return next((s.n for s in stops if s.outcome is None or not s.outcome.final), None)
 
 
 def break_views(route: Route) -> list[BreakView]:

@@ -26,13 +26,16 @@ _LEAFLET_PACKAGE: Final = "js_lib_leaflet"
 _LEAFLET_FILES: Final = ("leaflet.js", "leaflet.css", "images/layers.png",
                          "images/layers-2x.png", "images/marker-icon.png",
                          "images/marker-icon-2x.png", "images/marker-shadow.png")
-_OWN_FILES: Final = ("routeplan-maps.js", "routeplan-maps.css", "routeplan-sw.js")
+_OWN_FILES: Final = ("routeplan-maps.js", "routeplan-maps.css", "routeplan-sw.js",
+                      "routeplan-sheet.js")
 
 #: The files each page links, relative to `assets_url`.
 LEAFLET_JS: Final = "leaflet.js"
 LEAFLET_CSS: Final = "leaflet.css"
 MAPS_JS: Final = "routeplan-maps.js"
 MAPS_CSS: Final = "routeplan-maps.css"
+#: The route sheet's print button.
+SHEET_JS: Final = "routeplan-sheet.js"
 #: The service worker's code; serve it from the folder of the pages it should keep offline.
 SERVICE_WORKER_JS: Final = "routeplan-sw.js"
 

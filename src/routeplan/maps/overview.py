@@ -3,6 +3,10 @@
 One toggleable layer per team (line and numbered stops), the prefecture boundaries, the
 unassigned visits with the reason in their own layer, and a panel with the legend, the plan's
 KPIs and the field teams' reported outcomes. Simplified Chinese; case references only.
+
+The page is the fixed skeleton of `routeplan.maps._page` plus one JSON block: this module
+only computes values; routeplan-maps.js builds the layers, the layer list and the panel from
+them with DOM calls.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-import folium
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -23,7 +26,7 @@ from routeplan.domain.outcome import Outcome, OutcomeStatus
 from routeplan.domain.plan import Plan
 from routeplan.domain.visit import Visit
 from routeplan.geo.crs import Crs, from_wgs84
-from routeplan.maps._folium import Html, Script, make_map, make_page, render
+from routeplan.maps._page import map_page, tiles_data
 from routeplan.maps._view import (
     REASON_ZH,
     TEAM_COLOURS,
@@ -94,46 +97,20 @@ def overview_html(
     crs = tiles.crs
     latest = latest_outcomes(outcomes)
     day, weekday = day_text(plan.day)
-    page = make_page(title or f"外访计划总览 {plan.day.isoformat()}", "rp-overview")
-    m = make_map(tiles, assets_url)
-    m.add_to(page)
-
     outlines = (copy.deepcopy(_shipped_boundaries(crs)) if regions_geojson is None
                 else _boundaries(regions_geojson, crs) if regions_geojson else None)
-    if outlines:
-        folium.GeoJson(
-            outlines, name="地市边界",
-            style_function=lambda _f: {"color": "#546e7a", "weight": 1.5, "fill": False,
-                                       "dashArray": "4 4", "opacity": 0.8},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-            interactive=True,
-        ).add_to(m)
 
-    bounds: list[tuple[float, float]] = []
-    team_rows = []
+    teams = []
     for i, route in enumerate(plan.routes):
         colour = TEAM_COLOURS[i % len(TEAM_COLOURS)]
         stops = stop_views(route, crs, latest)
-        label = (f'<span class="rp-swatch" style="background:{colour}"></span>'
-                 f"{route.team_id}（{len(stops)} 站）")
-        group = folium.FeatureGroup(name=label, show=True)
-        group.add_to(m)
-        if route.stops:
-            line = route_line(route, crs)
-            folium.PolyLine(  # type: ignore[no-untyped-call]
-                line, color=colour, weight=4, opacity=0.85, className="rp-route",
-            ).add_to(group)
-            bounds.extend(line)
-        Script("team", m, group, {
+        teams.append({
             "team": route.team_id, "colour": colour,
-            "labels": {s.value: s.label_zh for s in OutcomeStatus},
+            "line": route_line(route, crs) if route.stops else [],
             "stops": [{"n": s.n, "id": s.visit_id, "ll": s.latlon, "arr": s.arrival,
                        "dep": s.departure, "win": s.window, "svc": s.service,
                        "state": s.outcome.value if s.outcome else None, "at": s.outcome_at}
                       for s in stops],
-        }).add_to(page)
-        team_rows.append({
-            "team_id": route.team_id, "colour": colour, "stops": len(stops),
             "start": format_hhmm(route.start_s), "end": format_hhmm(route.end_s),
             "distance": km_text(route.distance_m),
             "reported": sum(1 for s in stops if s.outcome is not None),
@@ -142,33 +119,34 @@ def overview_html(
     by_id = {v.visit_id: v for v in visits}
     placed = [(u, by_id[u.visit_id].location) for u in plan.unassigned
               if u.visit_id in by_id and by_id[u.visit_id].location is not None]
-    if plan.unassigned:
-        group = folium.FeatureGroup(name=f"未安排（{len(plan.unassigned)}）", show=True)
-        group.add_to(m)
-        coords = project([loc for _, loc in placed if loc is not None], crs)
-        bounds.extend(coords)
-        Script("unassigned", m, group, {"visits": [
-            {"id": u.visit_id, "ll": ll, "reason": REASON_ZH.get(u.reason, u.reason.value),
-             "detail": u.detail}
-            for (u, _), ll in zip(placed, coords, strict=True)]}).add_to(page)
-
-    folium.LayerControl(position="topleft", collapsed=False).add_to(m)
-    Script("fit", m, m, {"bounds": bounds}).add_to(page)
+    coords = project([loc for _, loc in placed if loc is not None], crs)
+    unassigned = [{"id": u.visit_id, "ll": ll, "reason": REASON_ZH.get(u.reason, u.reason.value),
+                   "detail": u.detail} for (u, _), ll in zip(placed, coords, strict=True)]
 
     k = plan.kpis
     reasons = Counter(u.reason for u in plan.unassigned)
     statuses = Counter(o.status for o in latest.values())
     recent = sorted(latest.values(), key=lambda o: o.at, reverse=True)[:_RECENT]
-    Html(render(
-        "overview_panel.html", day=day, weekday=weekday, k=k, teams=team_rows,
-        distance=km_text(k.distance_m), driving=f"{k.driving_s / 3600:.1f} 小时",
-        priority_share=f"{k.priority_share:.0%}",
-        unassigned=[(REASON_ZH.get(r, r.value), n) for r, n in reasons.most_common()],
-        unplaced=len(plan.unassigned) - len(placed),
-        reported_total=len(latest),
-        by_status=[(s.label_zh, statuses[s]) for s in OutcomeStatus if statuses[s]],
-        recent=[{"time": o.at.astimezone(SHANGHAI).strftime("%H:%M"), "team_id": o.team_id,
-                 "visit_id": o.visit_id, "label": o.status.label_zh} for o in recent],
-        warnings=k.warnings,
-    )).add_to(page)
-    return str(page.render())
+    data = {
+        "tiles": tiles_data(tiles),
+        "labels": {s.value: s.label_zh for s in OutcomeStatus},
+        "boundaries": outlines,
+        "teams": teams,
+        "unassigned": unassigned,
+        "unassignedTotal": len(plan.unassigned),
+        "panel": {
+            "day": day, "weekday": weekday,
+            "kpis": [[str(k.visits_planned), "已安排"], [str(k.visits_unassigned), "未安排"],
+                     [str(k.teams_used), "出勤组"], [km_text(k.distance_m), "总里程"],
+                     [f"{k.driving_s / 3600:.1f} 小时", "行驶"],
+                     [f"{k.priority_share:.0%}", "优先级覆盖"]],
+            "reasons": [[REASON_ZH.get(r, r.value), n] for r, n in reasons.most_common()],
+            "unplaced": len(plan.unassigned) - len(placed),
+            "reportedTotal": len(latest),
+            "byStatus": [[s.label_zh, statuses[s]] for s in OutcomeStatus if statuses[s]],
+            "recent": [[o.at.astimezone(SHANGHAI).strftime("%H:%M"), o.team_id, o.visit_id,
+                        o.status.label_zh] for o in recent],
+            "warnings": list(k.warnings),
+        },
+    }
+    return map_page("overview", title or f"外访计划总览 {plan.day.isoformat()}", assets_url, data)

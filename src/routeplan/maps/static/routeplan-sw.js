@@ -1,6 +1,7 @@
 /* routeplan service worker: keeps the field page, its assets and the tiles already seen, so
  * the day's route still opens without signal. Serve it from the folder of the field pages
- * (e.g. /m/routeplan-sw.js for /m/{token}) so its scope covers them. */
+ * (e.g. /m/routeplan-sw.js for /m/{token}) so its scope covers them. A page that answers
+ * 410 (link revoked or expired) is removed from the cache with its sheet on that contact. */
 "use strict";
 var CACHE = "routeplan-field-v1";
 var TILES = "routeplan-tiles-v1";
@@ -19,6 +20,20 @@ function trim(cache) {
   });
 }
 
+/* A revoked or expired link (410): its page and sheet leave Cache Storage at once. */
+function forget(url) {
+  var page = url.origin + url.pathname.replace(/\/sheet$/, "");
+  return caches.open(CACHE).then(function (cache) {
+    return cache.keys().then(function (reqs) {
+      return Promise.all(reqs.filter(function (r) {
+        var u = new URL(r.url);
+        var p = u.origin + u.pathname;
+        return p === page || p.indexOf(page + "/") === 0;
+      }).map(function (r) { return cache.delete(r); }));
+    });
+  }).catch(function () { /* nothing cached */ });
+}
+
 self.addEventListener("fetch", function (event) {
   var req = event.request;
   if (req.method !== "GET") return;
@@ -26,7 +41,12 @@ self.addEventListener("fetch", function (event) {
   if (req.mode === "navigate") {
     // Network first, so a re-plan shows at once; the last copy when offline.
     event.respondWith(fetch(req).then(function (res) {
-      if (res.ok) { var copy = res.clone(); caches.open(CACHE).then(function (c) { c.put(req, copy); }); }
+      if (res.ok) {
+        var copy = res.clone();
+        return caches.open(CACHE).then(function (c) { return c.put(req, copy); })
+          .then(function () { return res; }, function () { return res; });
+      }
+      if (res.status === 410) return forget(url).then(function () { return res; });
       return res;
     }).catch(function () {
       return caches.match(req).then(function (hit) { return hit || Response.error(); });
