@@ -199,3 +199,48 @@ def test_a_revoked_link_leaves_the_phones_cache_on_the_next_contact(
             page.goto(link)
     finally:
         phone.set_offline(False)
+
+
+def test_an_arrival_tapped_on_the_phone_reaches_the_audit_with_its_evidence(
+        live: Live, phone: Any, small_day: Any) -> None:
+    """The issue's loop: 已到达 with the phone's position and the members ticked on the served
+    page, then the day's audit. Two members at the door: no finding; one member at the next
+    stop: `single_collector`, with the distance in metres and no coordinates."""
+    from datetime import UTC, datetime
+
+    _, body = _solved(live, small_day)
+    route = next(r for r in body["plan"]["routes"] if len(r["stops"]) >= 2)
+    members = next(t["members"] for t in small_day[1] if t["team_id"] == route["team_id"])
+    points = {v["visit_id"]: (v["lat"], v["lon"]) for v in small_day[0]}
+    first, second = (s["visit_id"] for s in route["stops"][:2])
+    phone.grant_permissions(["geolocation"])
+    page = phone.new_page()
+    # 10:00 in Shanghai on the plan's day: lawful hours, and earlier than the service's
+    # clock (a report is never from the future)
+    page.clock.set_fixed_time(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    for visit, ticked in ((first, members), (second, members[:1])):
+        lat, lon = points[visit]
+        phone.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 20})
+        if visit == first:
+            page.goto(route["field_link"], wait_until="networkidle")
+        card = page.locator(f'[id="stop-{visit}"]')
+        for member in ticked:
+            card.locator(f'input.rp-member[value="{member}"]').check()
+        card.locator('button.rp-out[data-status="arrived"]').tap()
+        page.wait_for_function("() => document.getElementById('rp-sync').hidden")
+
+    with httpx.Client(base_url=live.base, headers=live.headers("auditor")) as client:
+        audit = client.get("/v1/audit", params={"date": "2026-12-01"})
+        assert audit.status_code == 200
+        report = audit.json()
+    assert report["summary"]["visits_reported"] == 2
+    assert [(f["code"], f["visit_id"], f["team_id"]) for f in report["findings"]] == [
+        ("single_collector", second, route["team_id"])]
+    evidence = report["findings"][0]["evidence"]
+    assert evidence["members_present"] == members[:1]
+    assert evidence["distance_m"] is not None and evidence["distance_m"] <= 5
+    assert evidence["accuracy_m"] == 20
+    text = audit.text
+    assert str(points[second][0]) not in text and str(points[second][1]) not in text
+    with httpx.Client(base_url=live.base, headers=live.headers()) as client:
+        assert client.get("/v1/audit", params={"date": "2026-12-01"}).status_code == 403

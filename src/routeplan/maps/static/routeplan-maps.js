@@ -461,7 +461,9 @@
         var old = view.card.querySelector(".rp-geo");
         if (old) old.remove();
         view.card.appendChild(geo);
-      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+        // a fresh fix: the evidence is of this door, not of where the phone was a minute ago
+        // (a minute's drive is a kilometre; two doors in one building are seconds apart)
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
     }
 
     function popupFor(stop) {
