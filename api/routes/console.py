@@ -46,9 +46,11 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 COOKIE = "rp_console"
 LOGIN_COOKIE = "rp_console_login"
-#: The console's own policy: nothing inline, nothing from elsewhere (QR codes are data: URIs).
+#: The console's own policy: nothing inline, nothing from elsewhere; it frames only this
+#: service's overview map (which admits being framed by the same origin only).
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+       "connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+       "base-uri 'none'")
 _HERE = Path(__file__).resolve().parents[1]
 _STATIC = _HERE / "static" / "console"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}

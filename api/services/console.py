@@ -17,22 +17,15 @@ from typing import Any
 
 import segno
 
-from routeplan.domain.plan import Reason
 from routeplan.domain.visit import Visit
 from routeplan.geo.prefectures import PREFECTURES
+from routeplan.rules.reasons import SHORT_ZH
 from routeplan.workflows.build import RegionLocator
 from routeplan_api.persistence import Inputs
 from routeplan_api.services.inputs import parse
 
 #: Reasons a visit is unassigned, as the overview map words them.
-REASON_ZH: dict[str, str] = {
-    Reason.DO_NOT_VISIT: "禁止上门", Reason.HOLIDAY: "节假日不外访",
-    Reason.INVALID_LOCATION: "位置无效", Reason.WORKPLACE_WITHOUT_CONSENT: "单位地址未经同意",
-    Reason.VISITED_TOO_RECENTLY: "近期已外访", Reason.SAME_BORROWER_SAME_DAY: "同一客户当天已安排",
-    Reason.OUTSIDE_LAWFUL_HOURS: "不在合法时段", Reason.OUTSIDE_COMPANY_WINDOW: "不在公司外访时段",
-    Reason.NO_ELIGIBLE_TEAM: "没有合适的外访组", Reason.UNREACHABLE: "无法到达",
-    Reason.OVER_CAPACITY: "外访组排满",
-}
+REASON_ZH: dict[str, str] = {str(r): label for r, label in SHORT_ZH.items()}
 STATUS_ZH: dict[str, str] = {"queued": "排队中", "solving": "规划中", "done": "已完成",
                              "failed": "失败"}
 _PREFECTURE_ZH: dict[int, str] = {p.adcode: p.name for p in PREFECTURES}

@@ -178,6 +178,12 @@ def test_a_dispatchers_day_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     assert f"已安排 {kpis['visits_planned']} 个" in page.text_content("#kpis")
     rows = page.locator("#teams tbody tr")
     assert rows.count() == len(plan["plan"]["routes"])
+    # the overview map beside the table: this service's page, framed, one pin per stop
+    page.locator("#overview-map").scroll_into_view_if_needed()
+    frame = page.frame_locator("#overview-map")
+    stops = sum(len(r["stops"]) for r in plan["plan"]["routes"])
+    frame.locator(".rp-pin-team").first.wait_for(timeout=WAIT_MS)
+    assert frame.locator(".rp-pin-team").count() == stops
     # each team's link, and the same link read back from its QR code as a phone would
     first = rows.nth(0)
     href = first.locator("a.field-link").get_attribute("href")
@@ -309,5 +315,5 @@ def test_a_holiday_is_warned_before_solving(live: Live, browser: Any, tmp_path: 
     _upload(page, tmp_path, time_limit_s=1, date="2026-10-01", confirm=True)
     page.wait_for_selector("#kpis", timeout=WAIT_MS)
     assert "已安排 0 个" in page.text_content("#kpis")
-    assert "节假日不外访" in page.text_content("#unassigned")
+    assert "法定节假日" in page.text_content("#unassigned")
     context.close()

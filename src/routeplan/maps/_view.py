@@ -20,31 +20,19 @@ from routeplan.domain.clock import SHANGHAI, TimeWindow, format_hhmm
 from routeplan.domain.errors import InvalidInput
 from routeplan.domain.geo import LonLat
 from routeplan.domain.outcome import Outcome, OutcomeStatus
-from routeplan.domain.plan import Plan, Reason, Route, Stop
+from routeplan.domain.plan import Plan, Route, Stop
 from routeplan.domain.visit import LocationQuality, Visit
 from routeplan.geo.crs import Crs, from_wgs84
 from routeplan.maps.address import mask_address
 from routeplan.maps.navigation import nav_links
+from routeplan.rules.reasons import SHORT_ZH
 
 #: Rule 10 of COMPLIANCE.md, and the consent rule of rule 5, as the team reads them.
 REMINDER_ZH = ("上门时请主动出示工作证件并说明来意；未经同意不得进入住所或办公场所；"
                "全程如实记录，每站结束后上报结果。")
 REMINDER_SHORT_ZH = ("出示工作证件", "经同意方可进入", "全程记录并上报")
 
-#: Short Chinese names of the reasons a visit was not routed (the dispatcher's view).
-REASON_ZH: dict[Reason, str] = {
-    Reason.DO_NOT_VISIT: "标记为不予外访",
-    Reason.HOLIDAY: "法定节假日",
-    Reason.INVALID_LOCATION: "位置无法确定",
-    Reason.WORKPLACE_WITHOUT_CONSENT: "单位地址未获同意",
-    Reason.VISITED_TOO_RECENTLY: "近期已拜访",
-    Reason.SAME_BORROWER_SAME_DAY: "同一客户当日已安排",
-    Reason.OUTSIDE_LAWFUL_HOURS: "超出合法时段",
-    Reason.OUTSIDE_COMPANY_WINDOW: "超出公司时段",
-    Reason.NO_ELIGIBLE_TEAM: "无合适外访组",
-    Reason.UNREACHABLE: "班次内无法到达",
-    Reason.OVER_CAPACITY: "当日运力不足",
-}
+REASON_ZH = SHORT_ZH  # the one table, in rules/reasons.py
 
 #: One colour per team in the overview, distinct on AMap's pale base map and in print.
 TEAM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",

@@ -127,3 +127,20 @@ def over_capacity(priority: int) -> Explanation:
 
 def invalid_location(zh: str, en: str) -> Explanation:
     return explain(Reason.INVALID_LOCATION, zh, en)
+
+
+#: Short Chinese names of the reasons a visit was not routed, as the dispatcher reads them
+#: on the overview, the console and the exports.
+SHORT_ZH: dict[Reason, str] = {
+    Reason.DO_NOT_VISIT: "标记为不予外访",
+    Reason.HOLIDAY: "法定节假日",
+    Reason.INVALID_LOCATION: "位置无法确定",
+    Reason.WORKPLACE_WITHOUT_CONSENT: "单位地址未获同意",
+    Reason.VISITED_TOO_RECENTLY: "近期已拜访",
+    Reason.SAME_BORROWER_SAME_DAY: "同一客户当日已安排",
+    Reason.OUTSIDE_LAWFUL_HOURS: "超出合法时段",
+    Reason.OUTSIDE_COMPANY_WINDOW: "超出公司时段",
+    Reason.NO_ELIGIBLE_TEAM: "无合适外访组",
+    Reason.UNREACHABLE: "班次内无法到达",
+    Reason.OVER_CAPACITY: "当日运力不足",
+}
