@@ -18,8 +18,8 @@ from typing import Any
 
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.plan import Plan
+from routeplan.domain.schedule import Schedule, Unscheduled
 from routeplan.io.plan_json import plan_from_dict
-from routeplan.rules.schedule_check import Schedule, Unscheduled
 
 SCHEDULE_FILE = "schedule.json"
 
