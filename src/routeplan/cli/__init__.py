@@ -6,18 +6,25 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from routeplan.config import RuntimeConfig
-from routeplan.domain.errors import ComplianceViolation, InvalidInput, RoutePlanError, RoutingError
+from routeplan.domain.errors import (
+    ComplianceViolation,
+    InputProblem,
+    InvalidInput,
+    RoutePlanError,
+    RoutingError,
+)
 
 if TYPE_CHECKING:
     from routeplan.domain.plan import Plan
     from routeplan.domain.policy import Policy
     from routeplan.domain.problem import Problem
+    from routeplan.domain.schedule import WeekPlan
     from routeplan.domain.team import Team
     from routeplan.domain.visit import Visit
     from routeplan.rules.audit import AuditResult
@@ -120,6 +127,8 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: $ROUTEPLAN_ROADS); a plan records which graph it needs")
     c.set_defaults(handler=_cmd_check)
 
+    _register_week_command(sub)
+
     pol = sub.add_parser("policy", help="policy profiles")
     pol_sub = pol.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
     init = pol_sub.add_parser("init", help="write the default profile, every key documented")
@@ -129,6 +138,38 @@ def _parser() -> argparse.ArgumentParser:
     _register_analyst_commands(sub)
     _register_service_commands(sub)
     return parser
+
+
+def _register_week_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`week`: plan several days at once, or re-plan the rest of a planned week."""
+    wk = sub.add_parser(
+        "week", help="plan several days at once under the rules across days (frequency, "
+                     "holidays, appointments, weekdays, team days); or re-plan the rest of one",
+        description="Plan a week: routeplan week --visits V --teams T --start D --days N "
+                    "--out DIR. Re-plan the rest of it from what happened: routeplan week "
+                    "--replan DIR --outcomes F --today D [--out DIR2].")
+    wk.add_argument("--visits", type=Path, help="visits .csv, .xlsx or .json")
+    wk.add_argument("--teams", type=Path, help="teams .csv, .xlsx or .json")
+    wk.add_argument("--start", type=_iso_date, help="the first day, YYYY-MM-DD")
+    wk.add_argument("--days", type=_positive_int, help="how many days, from --start")
+    wk.add_argument("--out", type=Path, help="folder for schedule.json and a folder per day "
+                                             "(with --replan: default the schedule's own)")
+    wk.add_argument("--replan", type=Path, metavar="DIR",
+                    help="re-plan the week in DIR (its schedule.json) from --today on")
+    wk.add_argument("--outcomes", type=Path, help="with --replan: field outcomes (.json); a "
+                    "rescheduled one may carry new_date and new_window_start/new_window_end")
+    wk.add_argument("--today", type=_iso_date, help="with --replan: the first day to re-plan; "
+                    "the days before it are kept as they were")
+    wk.add_argument("--policy", type=Path, help="policy profile (TOML; with --replan: default "
+                                                "the schedule's own)")
+    wk.add_argument("--time-limit", type=_positive_float,
+                    help="seconds for the whole run (default: the policy's week.time_limit_s)")
+    wk.add_argument("--seed", type=int, default=None, help="seed of every search (default 0, "
+                    "with --replan the schedule's)")
+    wk.add_argument("--roads", type=Path,
+                    help="road graph folder (default: $ROUTEPLAN_ROADS; $ROUTEPLAN_OSRM_URL)")
+    wk.add_argument("--quiet", action="store_true", help="no progress display or summary")
+    wk.set_defaults(handler=_cmd_week)
 
 
 def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -258,6 +299,122 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     problem = build_day(args.date, visits, teams, policy, cfg,
                         travel=travel_of(cfg, policy, args.roads))
     return _solve_and_write(problem, args)
+
+
+def _cmd_week(args: argparse.Namespace) -> int:
+    """Plan the week, check it, write schedule.json, the day plans and their pages."""
+    if args.replan is not None:
+        return _cmd_week_replan(args)
+    from functools import partial
+
+    from routeplan.domain.schedule import Horizon
+    from routeplan.workflows.build import default_locator
+    from routeplan.workflows.runtime import build_day, calendar_of, travel_of
+    from routeplan.workflows.week import WeekOptions, plan_week
+
+    missing = [f"--{name}" for name in ("visits", "teams", "start", "days", "out")
+               if getattr(args, name) is None]
+    stray = [f"--{name}" for name in ("outcomes", "today") if getattr(args, name) is not None]
+    if missing or stray:
+        raise InvalidInput.many(
+            [InputProblem(m, "required to plan a week (or give --replan DIR)") for m in missing]
+            + [InputProblem(m, "only with --replan DIR") for m in stray])
+    policy = _load_policy(args.policy)
+    visits, teams = _read_day(args.visits, args.teams, policy)
+    cfg: RuntimeConfig = args.config
+    horizon = Horizon(args.start, args.days)
+    calendar = calendar_of(cfg)
+    locator = default_locator()
+    build = partial(build_day, config=cfg, travel=travel_of(cfg, policy, args.roads),
+                    locator=locator, calendar=calendar)
+    options = WeekOptions(time_limit_s=args.time_limit, seed=args.seed or 0)
+    with _week_progress(args, options.time_limit_s or policy.week_time_limit_s) as report:
+        week = plan_week(visits, teams, policy, horizon, build=build, locator=locator,
+                         calendar=calendar, options=options, progress=report)
+    return _write_week(week, args.out, args)
+
+
+def _week_progress(args: argparse.Namespace, limit: float) -> Any:
+    """A context giving the progress callback: a spinner, or nothing with --quiet."""
+    import contextlib
+
+    if args.quiet:
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def shown() -> Iterator[Callable[[SolveProgress], None]]:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      transient=True) as bar:
+            task = bar.add_task(f"planning the week (limit {limit:g} s)", total=None)
+
+            def report(p: SolveProgress) -> None:
+                bar.update(task, description=f"planning the week (limit {limit:g} s): "
+                           f"{p.solutions} day solve(s) reporting, {p.planned or 0:,} visits "
+                           "planned")
+
+            yield report
+
+    return shown()
+
+
+def _write_week(week: WeekPlan, out: Path, args: argparse.Namespace, *,
+                past: Sequence[Mapping[str, Any]] = (),
+                extra: Mapping[str, Any] | None = None) -> int:
+    from routeplan.cli.staging import staged
+    from routeplan.io.schedule_json import SCHEDULE_FILE, write_week
+    from routeplan.maps import write_maps
+
+    by_id = {v.visit_id: v for v in week.visits}
+    with staged(out) as stage:  # every file rendered before any is moved into --out
+        files = write_week(week, stage.folder, past=past, extra=extra)
+        for day, plan in sorted(week.schedule.days.items()):
+            mine = [by_id[vid] for vid in plan.visit_ids() if vid in by_id]
+            files += write_maps(plan, stage.folder / day.isoformat(), visits=mine)
+        written = stage.publish(files, last=SCHEDULE_FILE)
+    if not args.quiet:
+        _print_week(week)
+        print(f"wrote {out / SCHEDULE_FILE} and {len(week.schedule.days)} day folder(s), "
+              f"{len(written)} files in {out}")
+    return EXIT_OK
+
+
+def _print_week(week: WeekPlan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"week from {week.horizon.start} ({week.horizon.days} days)")
+    for col in ("day", "visits", "teams", "km", "driving h", "visits/team-day", "note"):
+        table.add_column(col, justify="left" if col in ("day", "note") else "right")
+    for day in week.horizon.dates:
+        plan = week.schedule.days.get(day)
+        if plan is None:
+            note = week.skipped.get(day, ("", ""))[1]
+            table.add_row(day.isoformat(), "-", "-", "-", "-", "-", f"skipped: {note}")
+            continue
+        dk, spread = plan.kpis, week.day_work[day].visits
+        table.add_row(day.isoformat(), str(dk.visits_planned), str(dk.teams_used),
+                      f"{dk.distance_m / 1000:.1f}", f"{dk.driving_s / 3600:.1f}",
+                      f"{spread.mean:.1f} ({spread.low:g}-{spread.high:g})", "")
+    console.print(table)
+    k = week.kpis
+    console.print(
+        f"planned {k.visits_planned} of {k.cases} cases; priority {k.priority_planned}/"
+        f"{k.priority_total} ({k.priority_share:.1%}); must-visits {k.must_visits_planned}/"
+        f"{k.must_visits_total}; {k.distance_m / 1000:.1f} km; visits per team-day "
+        f"{k.work.visits.mean:.1f} ± {k.work.visits.std:.1f}; {k.moved} moved to another day; "
+        f"{k.solve_s:.1f} s", markup=False, highlight=False)
+    if k.unscheduled_by_reason:
+        console.print("unscheduled by reason: " + ", ".join(
+            f"{r} {n}" for r, n in k.unscheduled_by_reason.items()), markup=False)
+    for warning in k.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+def _cmd_week_replan(args: argparse.Namespace) -> int:
+    raise InvalidInput(f"--replan {args.replan}: not implemented yet")
 
 
 def _cmd_roads_build(args: argparse.Namespace) -> int:
