@@ -20,7 +20,7 @@ Each violation is one line naming the team or visit, the rule and the numbers. C
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,9 +41,15 @@ _LEGAL_END = 22 * 3600
 _LEGAL_MIN_TEAM = 2
 
 
-def check(problem: Problem, plan: Plan) -> list[str]:
-    """Every rule the plan breaks, one line each; empty when the plan is lawful."""
-    return _Checker(problem, plan).run()
+def check(problem: Problem, plan: Plan, *, repeated: Mapping[str, int] | None = None
+          ) -> list[str]:
+    """Every rule the plan breaks, one line each; empty when the plan is lawful.
+
+    `repeated`: visit ids a plan document listed more often than the `Plan` holds them (a
+    `Plan` cannot hold a visit twice, so its reader left the extra entries out), with the
+    number left out; each is a violation of "every visit exactly once".
+    """
+    return _Checker(problem, plan, repeated or {}).run()
 
 
 def assert_compliant(problem: Problem, plan: Plan) -> None:
@@ -111,9 +117,10 @@ class _Leg:
 class _Checker:
     """One run of the checks over one problem and plan; collects violation lines."""
 
-    def __init__(self, problem: Problem, plan: Plan) -> None:
+    def __init__(self, problem: Problem, plan: Plan, repeated: Mapping[str, int]) -> None:
         self.problem = problem
         self.plan = plan
+        self.repeated = repeated
         self.policy = problem.policy
         self.out: list[str] = []
         self.visit_at = {v.visit_id: i for i, v in enumerate(problem.visits)}
@@ -269,6 +276,7 @@ class _Checker:
 
     def accounting(self) -> None:
         seen: Counter[str] = Counter(self.plan.visit_ids())
+        seen.update(self.repeated)
         for vid, n in seen.items():
             if vid not in self.visit_at:
                 self.bad(f"visit {vid}: accounting: not a visit of the problem")

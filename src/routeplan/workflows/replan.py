@@ -171,6 +171,7 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
 
     `progress` and `should_stop` reach the solve of the free part, as for a whole day.
     """
+    problem = problem.dense()  # a re-plan splices the day's matrices (a large day's, once)
     _validate(problem, plan, disruption)
     now = disruption.now
     in_plan = set(plan.visit_ids())
