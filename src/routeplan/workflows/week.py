@@ -19,11 +19,11 @@ passed the independent schedule checker (`rules.schedule_check`), with its KPIs.
    location, workplace without consent, a window outside the lawful hours...), and for the
    rest the teams that could serve the case alone. A team-day's capacity is estimated from
    its shift, the cases' service times and the travel between them.
-4. *Assignment.* A CP-SAT model (`solver.assign`) puts each case on one of its open days
-   with a team that could serve it working, within the team-days' capacities, keeping the
-   borrower windows (one visit a day, the gap, the cap); must-visits weigh more than all
-   optional cases together, then priority, less `week.balance_weight` per visit a day lies
-   above its even share.
+4. *Assignment.* A min-cost flow (`solver.assign`) puts each case on one of its open days
+   with a team that could serve it working, within the team-days' capacities; must-visits
+   weigh more than all optional cases together, then priority, less `week.balance_weight`
+   per visit a day lies above its even share. The borrower windows (one visit a day, the
+   gap, the cap) are not flow constraints: the flow's answer is repaired to keep them.
 5. *Days.* Each (day, place) is built and solved as an ordinary day (`routeplan.solver.solve`,
    decomposed above its threshold), on a `PartRunner` (the local pool, or the service's RQ
    workers), with shares of the run's budget in proportion to their cases.
