@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -363,18 +363,41 @@ def _week_progress(args: argparse.Namespace, limit: float) -> Any:
 
 def _write_week(week: WeekPlan, out: Path, args: argparse.Namespace, *,
                 past: Sequence[Mapping[str, Any]] = (),
-                extra: Mapping[str, Any] | None = None) -> int:
+                extra: Mapping[str, Any] | None = None,
+                keep_from: tuple[Path, tuple[date, ...]] | None = None) -> int:
+    """Render everything beside `out`, then move it in, schedule.json last.
+
+    `keep_from` (a re-plan): the folder of the week re-planned and its days kept, copied as
+    they were. Re-planning into that same folder removes what the re-planned days' folders
+    held before and no longer do (pages of teams without a route now).
+    """
+    import shutil
+
     from routeplan.cli.staging import staged
     from routeplan.io.schedule_json import SCHEDULE_FILE, write_week
     from routeplan.maps import write_maps
 
     by_id = {v.visit_id: v for v in week.visits}
+    same = keep_from is not None and keep_from[0].resolve() == out.resolve()
     with staged(out) as stage:  # every file rendered before any is moved into --out
         files = write_week(week, stage.folder, past=past, extra=extra)
         for day, plan in sorted(week.schedule.days.items()):
             mine = [by_id[vid] for vid in plan.visit_ids() if vid in by_id]
             files += write_maps(plan, stage.folder / day.isoformat(), visits=mine)
+        if keep_from is not None and not same:
+            for day in keep_from[1]:
+                kept = keep_from[0] / day.isoformat()
+                if kept.is_dir():
+                    shutil.copytree(kept, stage.folder / day.isoformat(), symlinks=False)
+                    files += [p for p in (stage.folder / day.isoformat()).rglob("*")
+                              if p.is_file()]
         written = stage.publish(files, last=SCHEDULE_FILE)
+    if same:
+        now = set(written)
+        for day in week.horizon.dates:
+            for stale in sorted((out / day.isoformat()).rglob("*"), reverse=True):
+                if stale.is_file() and stale not in now:
+                    stale.unlink()
     if not args.quiet:
         _print_week(week)
         print(f"wrote {out / SCHEDULE_FILE} and {len(week.schedule.days)} day folder(s), "
@@ -416,7 +439,84 @@ def _print_week(week: WeekPlan) -> None:
 
 
 def _cmd_week_replan(args: argparse.Namespace) -> int:
-    raise InvalidInput(f"--replan {args.replan}: not implemented yet")
+    """Keep the days before --today, re-plan the rest of the week from the outcomes."""
+    from dataclasses import replace
+    from functools import partial
+
+    from routeplan.domain.policy import Policy
+    from routeplan.io.field_reports import read_outcomes
+    from routeplan.io.reschedules import reschedules_from_records
+    from routeplan.io.schedule_json import (
+        INPUTS_DIR,
+        SCHEDULE_FILE,
+        TEAMS_FILE,
+        VISITS_FILE,
+        read_schedule,
+        schedule_from_dict,
+    )
+    from routeplan.workflows.build import default_locator
+    from routeplan.workflows.runtime import build_day, calendar_of, travel_of
+    from routeplan.workflows.week import WeekOptions, plan_week
+    from routeplan.workflows.week_replan import prepare_week_replan
+
+    missing = [f"--{name}" for name in ("outcomes", "today") if getattr(args, name) is None]
+    stray = [f"--{name}" for name in ("visits", "teams", "start", "days")
+             if getattr(args, name) is not None]
+    if missing or stray:
+        raise InvalidInput.many(
+            [InputProblem(m, "required with --replan DIR") for m in missing]
+            + [InputProblem(m, "not with --replan DIR (the week's own inputs are used)")
+               for m in stray])
+    folder: Path = args.replan
+    source = folder / SCHEDULE_FILE
+    document = read_schedule(source)
+    raw = json.loads(source.read_text(encoding="utf-8-sig"))
+    if args.policy is not None:
+        policy = _load_policy(args.policy)
+    elif isinstance(raw.get("policy"), dict):
+        policy = Policy.from_mapping(raw["policy"], source=f"{SCHEDULE_FILE}#/policy",
+                                     name=raw["policy"].get("name"))
+    else:
+        raise InvalidInput(f"{SCHEDULE_FILE}#/policy: missing; give --policy")
+    listed_past = raw.get("past")
+    past_entries = ([e for e in listed_past if isinstance(e, dict)]
+                    if isinstance(listed_past, list) else [])
+    earlier = schedule_from_dict({"start": document.start.isoformat(), "days": past_entries},
+                                 folder=folder, source=f"{SCHEDULE_FILE}#/past").schedule.days
+    plans = {**earlier, **document.schedule.days}
+    days = raw.get("horizon_days")
+    end = (document.start + timedelta(days=days - 1) if isinstance(days, int) and days > 0
+           else document.last_day)
+    visits, teams = _read_day(folder / INPUTS_DIR / VISITS_FILE, folder / INPUTS_DIR / TEAMS_FILE,
+                              policy)
+    outcomes = read_outcomes(args.outcomes, max_rows=policy.max_rows)
+    reschedules = reschedules_from_records(
+        json.loads(args.outcomes.read_text(encoding="utf-8-sig")), source=args.outcomes.name)
+    prepared = prepare_week_replan(visits, plans, end, args.today, outcomes, reschedules, policy)
+    cfg: RuntimeConfig = args.config
+    calendar = calendar_of(cfg)
+    locator = default_locator()
+    build = partial(build_day, config=cfg, travel=travel_of(cfg, policy, args.roads),
+                    locator=locator, calendar=calendar)
+    seed = args.seed if args.seed is not None else int(raw.get("seed") or 0)
+    options = WeekOptions(time_limit_s=args.time_limit, seed=seed)
+    with _week_progress(args, options.time_limit_s or policy.week_time_limit_s) as report:
+        week = plan_week(prepared.visits, teams, policy, prepared.horizon, build=build,
+                         locator=locator, calendar=calendar, options=options, progress=report)
+    week = replace(week, schedule=replace(
+        week.schedule, unscheduled=prepared.with_notes(week.schedule.unscheduled)))
+    kept = sorted(prepared.kept)
+    past = [{"date": d.isoformat(), "plan": f"{d.isoformat()}/plan.json",
+             "visits_planned": prepared.kept[d].kpis.visits_planned} for d in kept]
+    before = raw.get("replanned")
+    week_start = before.get("week_start") if isinstance(before, dict) else None
+    extra = {"replanned": {"today": args.today.isoformat(),
+                           "week_start": str(week_start or document.start.isoformat()),
+                           "finished": list(prepared.finished),
+                           "changes": [dict(c) for c in prepared.changes]}}
+    out: Path = args.out or folder
+    return _write_week(week, out, args, past=past, extra=extra,
+                       keep_from=(folder, tuple(kept)))
 
 
 def _cmd_roads_build(args: argparse.Namespace) -> int:
