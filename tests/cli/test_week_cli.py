@@ -200,3 +200,51 @@ def test_bad_arguments_exit_2_with_one_message(inputs: tuple[Path, Path], tmp_pa
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- re-planning the rest of the week --------------------------------------------------------
+
+
+def test_replan_keeps_the_past_and_moves_what_happened(
+        inputs: tuple[Path, Path], written: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """From Friday 9 Oct: Thursday kept as it was (copied), its refused case not tried again,
+    a 改约 to the rest Sunday unscheduled; the re-plan passes check --schedule."""
+    out, doc = written
+    thursday = _plans(out, doc)["2026-10-08"]
+    stops = [s for r in thursday["routes"] for s in r["stops"]]
+    assert len(stops) >= 2
+    refused, moved = stops[0]["visit_id"], stops[1]["visit_id"]
+    outcomes = tmp_path / "outcomes.json"
+    outcomes.write_text(json.dumps([
+        {"visit_id": refused, "team_id": "t1", "status": "refused", "at": stops[0]["start"]},
+        {"visit_id": moved, "team_id": "t1", "status": "rescheduled", "at": stops[1]["start"],
+         "new_date": "2026-10-11", "new_window_start": "10:00", "new_window_end": "11:30"},
+    ]), encoding="utf-8")
+    again = tmp_path / "again"
+    done = run("week", "--replan", out, "--outcomes", outcomes, "--today", "2026-10-09",
+               "--out", again, "--time-limit", "6", "--quiet")
+    assert done.returncode == 0, done.stderr
+    new = json.loads((again / "schedule.json").read_text(encoding="utf-8"))
+    assert new["start"] == "2026-10-09"
+    assert [p["date"] for p in new["past"]] == ["2026-10-08"]
+    assert (again / "2026-10-08" / "plan.json").read_bytes() == (
+        out / "2026-10-08" / "plan.json").read_bytes()
+    on = _stops(_plans(again, new))
+    assert refused not in on
+    assert {u["visit_id"]: u["reason"] for u in new["unscheduled"]}[refused] == "do_not_visit"
+    # Sunday 11 is a rest day under this policy: the borrower's new date closes the case
+    assert moved not in on
+    assert {u["visit_id"]: u["reason"] for u in new["unscheduled"]}[moved] == "no_lawful_day"
+    done = run("check", "--visits", again / "inputs" / "visits.json", "--teams",
+               again / "inputs" / "teams.json", "--schedule", again / "schedule.json",
+               "--policy", inputs[0].parent / "policy.toml")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_replan_needs_outcomes_and_today(written: tuple[Path, dict[str, Any]],
+                                         tmp_path: Path) -> None:
+    done = run("week", "--replan", written[0], "--out", tmp_path / "o", "--start", START)
+    assert done.returncode == 2
+    assert "--outcomes: required with --replan" in done.stderr
+    assert "--today: required with --replan" in done.stderr
+    assert "--start: not with --replan" in done.stderr

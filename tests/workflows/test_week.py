@@ -252,8 +252,8 @@ def worlds(draw: st.DrawFn) -> tuple[list[Visit], list[Team], Horizon, Policy]:
     weekdays = st.frozensets(st.integers(0, 6), min_size=1)
     teams = []
     for k in range(draw(st.integers(1, 3))):
-        days = TeamDays(weekdays=draw(weekdays)) if draw(st.booleans()) else TeamDays()
-        teams.append(team(f"t{k}", max_visits=draw(st.integers(1, 4)), days=days))
+        works = TeamDays(weekdays=draw(weekdays)) if draw(st.booleans()) else TeamDays()
+        teams.append(team(f"t{k}", max_visits=draw(st.integers(1, 4)), days=works))
     cases = []
     for i in range(draw(st.integers(1, 9))):
         last = (start - timedelta(days=draw(st.integers(1, 6)))
