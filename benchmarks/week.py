@@ -262,7 +262,10 @@ def _scale(args: argparse.Namespace) -> None:
         cmd = [sys.executable, __file__, "one", size, "--seed", str(args.seed)]
         if args.time_limit is not None:
             cmd += ["--time-limit", str(args.time_limit)]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            print(f"{size}: exit {out.returncode}: {out.stderr.strip()[-2000:]}", flush=True)
+            continue
         print(out.stdout.strip().splitlines()[-1], flush=True)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"# load at end {load}", flush=True)
