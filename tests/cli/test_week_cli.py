@@ -239,6 +239,17 @@ def test_replan_keeps_the_past_and_moves_what_happened(
                again / "inputs" / "teams.json", "--schedule", again / "schedule.json",
                "--policy", inputs[0].parent / "policy.toml")
     assert done.returncode == 0, done.stdout + done.stderr
+    # once more from Saturday with nothing new: the refusal still holds, two days kept
+    nothing = tmp_path / "nothing.json"
+    nothing.write_text("[]", encoding="utf-8")
+    done = run("week", "--replan", again, "--outcomes", nothing, "--today", "2026-10-10",
+               "--time-limit", "4", "--quiet")
+    assert done.returncode == 0, done.stderr
+    third = json.loads((again / "schedule.json").read_text(encoding="utf-8"))
+    assert [p["date"] for p in third["past"]] == ["2026-10-08", "2026-10-09"]
+    assert refused not in _stops(_plans(again, third))
+    assert refused in {u["visit_id"] for u in third["unscheduled"]}
+    assert (again / "2026-10-09" / "plan.json").is_file(), "re-planned in place, Friday kept"
 
 
 def test_replan_needs_outcomes_and_today(written: tuple[Path, dict[str, Any]],

@@ -364,7 +364,8 @@ def _week_progress(args: argparse.Namespace, limit: float) -> Any:
 def _write_week(week: WeekPlan, out: Path, args: argparse.Namespace, *,
                 past: Sequence[Mapping[str, Any]] = (),
                 extra: Mapping[str, Any] | None = None,
-                keep_from: tuple[Path, tuple[date, ...]] | None = None) -> int:
+                keep_from: tuple[Path, tuple[date, ...]] | None = None,
+                more: Mapping[str, str] | None = None) -> int:
     """Render everything beside `out`, then move it in, schedule.json last.
 
     `keep_from` (a re-plan): the folder of the week re-planned and its days kept, copied as
@@ -374,6 +375,7 @@ def _write_week(week: WeekPlan, out: Path, args: argparse.Namespace, *,
     import shutil
 
     from routeplan.cli.staging import staged
+    from routeplan.io.atomic import write_atomic
     from routeplan.io.schedule_json import SCHEDULE_FILE, write_week
     from routeplan.maps import write_maps
 
@@ -381,6 +383,7 @@ def _write_week(week: WeekPlan, out: Path, args: argparse.Namespace, *,
     same = keep_from is not None and keep_from[0].resolve() == out.resolve()
     with staged(out) as stage:  # every file rendered before any is moved into --out
         files = write_week(week, stage.folder, past=past, extra=extra)
+        files += [write_atomic(stage.folder / name, text) for name, text in (more or {}).items()]
         for day, plan in sorted(week.schedule.days.items()):
             mine = [by_id[vid] for vid in plan.visit_ids() if vid in by_id]
             files += write_maps(plan, stage.folder / day.isoformat(), visits=mine)
@@ -444,13 +447,16 @@ def _cmd_week_replan(args: argparse.Namespace) -> int:
     from functools import partial
 
     from routeplan.domain.policy import Policy
-    from routeplan.io.field_reports import read_outcomes
+    from routeplan.io.day_writers import visit_record
+    from routeplan.io.field_reports import outcomes_from_records
     from routeplan.io.reschedules import reschedules_from_records
     from routeplan.io.schedule_json import (
         INPUTS_DIR,
+        OUTCOMES_FILE,
         SCHEDULE_FILE,
         TEAMS_FILE,
         VISITS_FILE,
+        WEEK_VISITS_FILE,
         read_schedule,
         schedule_from_dict,
     )
@@ -487,11 +493,19 @@ def _cmd_week_replan(args: argparse.Namespace) -> int:
     days = raw.get("horizon_days")
     end = (document.start + timedelta(days=days - 1) if isinstance(days, int) and days > 0
            else document.last_day)
-    visits, teams = _read_day(folder / INPUTS_DIR / VISITS_FILE, folder / INPUTS_DIR / TEAMS_FILE,
-                              policy)
-    outcomes = read_outcomes(args.outcomes, max_rows=policy.max_rows)
-    reschedules = reschedules_from_records(
-        json.loads(args.outcomes.read_text(encoding="utf-8-sig")), source=args.outcomes.name)
+    # A re-plan starts from the week's own cases and every outcome so far (a re-planned
+    # week's visits.json holds its cases as re-planned, history carried: not a start).
+    inputs = folder / INPUTS_DIR
+    first = inputs / WEEK_VISITS_FILE
+    visits, teams = _read_day(first if first.is_file() else inputs / VISITS_FILE,
+                              inputs / TEAMS_FILE, policy)
+    earlier_reports = inputs / OUTCOMES_FILE
+    records = _outcome_records(earlier_reports) if earlier_reports.is_file() else []
+    new_records = _outcome_records(args.outcomes)
+    records += new_records
+    outcomes = outcomes_from_records(records, source=args.outcomes.name,
+                                     max_rows=policy.max_rows)
+    reschedules = reschedules_from_records(records, source=args.outcomes.name)
     prepared = prepare_week_replan(visits, plans, end, args.today, outcomes, reschedules, policy)
     cfg: RuntimeConfig = args.config
     calendar = calendar_of(cfg)
@@ -515,8 +529,23 @@ def _cmd_week_replan(args: argparse.Namespace) -> int:
                            "finished": list(prepared.finished),
                            "changes": [dict(c) for c in prepared.changes]}}
     out: Path = args.out or folder
+    more = {f"{INPUTS_DIR}/{WEEK_VISITS_FILE}": json.dumps(
+                [visit_record(v) for v in visits], ensure_ascii=False, indent=1) + "\n",
+            f"{INPUTS_DIR}/{OUTCOMES_FILE}": json.dumps(
+                records, ensure_ascii=False, indent=1) + "\n"}
     return _write_week(week, out, args, past=past, extra=extra,
-                       keep_from=(folder, tuple(kept)))
+                       keep_from=(folder, tuple(kept)), more=more)
+
+
+def _outcome_records(path: Path) -> list[Any]:
+    """The outcome records of a file, read within the outcome reader's limits."""
+    from routeplan.io.field_reports import read_outcomes
+
+    read_outcomes(path)  # size, depth, count and every record checked, with locations
+    doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    if isinstance(doc, dict):
+        doc = doc.get("outcomes", doc.get("events"))
+    return list(doc) if isinstance(doc, list) else []
 
 
 def _cmd_roads_build(args: argparse.Namespace) -> int:

@@ -33,6 +33,9 @@ SCHEDULE_FILE = "schedule.json"
 INPUTS_DIR = "inputs"
 VISITS_FILE = "visits.json"
 TEAMS_FILE = "teams.json"
+#: A re-planned week's inputs also keep the week's first cases and every outcome so far.
+WEEK_VISITS_FILE = "week_visits.json"
+OUTCOMES_FILE = "outcomes.json"
 
 
 # -- writing -------------------------------------------------------------------------------
