@@ -31,7 +31,7 @@ from routeplan_api.persistence import Store
 
 log = logging.getLogger("routeplan.jobs")
 
-type Kind = Literal["plan", "comparison"]
+type Kind = Literal["plan", "comparison", "schedule"]
 
 
 @dataclass(frozen=True, slots=True)

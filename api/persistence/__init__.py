@@ -7,6 +7,7 @@ from routeplan_api.persistence.database import Clock, Database, utc_now
 from routeplan_api.persistence.keys import KeyInfo, KeyStore
 from routeplan_api.persistence.plans import Busy, Inputs, Job, PlanRead, PlanState, PlanStore
 from routeplan_api.persistence.policies import PolicyStore
+from routeplan_api.persistence.schedules import ScheduleStore
 from routeplan_api.persistence.tables import JobStatus
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "PlanState",
     "PlanStore",
     "PolicyStore",
+    "ScheduleStore",
     "Store",
     "utc_now",
 ]
@@ -36,3 +38,4 @@ class Store(Database):
         self.policies = PolicyStore(self)
         self.plans = PlanStore(self)
         self.comparisons = ComparisonStore(self)
+        self.schedules = ScheduleStore(self)
