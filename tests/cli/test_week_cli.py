@@ -259,3 +259,30 @@ def test_replan_needs_outcomes_and_today(written: tuple[Path, dict[str, Any]],
     assert "--outcomes: required with --replan" in done.stderr
     assert "--today: required with --replan" in done.stderr
     assert "--start: not with --replan" in done.stderr
+
+
+# -- analysts' compare over a week -----------------------------------------------------------
+
+
+def test_compare_runs_weeks(inputs: tuple[Path, Path], tmp_path: Path) -> None:
+    """Two profiles over the same week: the week's KPIs side by side, every case counted."""
+    other = tmp_path / "even.toml"
+    other.write_text('name = "even"\n' + POLICY + "[week]\nbalance_weight = 5.0\n",
+                     encoding="utf-8")
+    done = run("compare", "--visits", inputs[0], "--teams", inputs[1], "--start", START,
+               "--days", str(DAYS), "--policy", inputs[0].parent / "policy.toml",
+               "--policy", other, "--time-limit", "4", "--out", tmp_path / "cmp", "--quiet")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((tmp_path / "cmp" / "comparison.json").read_text(encoding="utf-8"))
+    assert doc["start"] == START and doc["days"] == DAYS
+    assert [s["name"] for s in doc["scenarios"]] == ["policy", "even"]
+    for s in doc["scenarios"]:
+        k = s["kpis"]
+        assert k["visits_planned"] + k["unscheduled"] == len(_visits())
+        assert k["days_planned"] == 3  # 8, 9 and the 调休 Saturday
+    assert doc["scenarios"][1]["policy"]["week"]["balance_weight"] == 5.0
+    csv_text = (tmp_path / "cmp" / "comparison.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("scenario,visits_planned")
+    done = run("compare", "--visits", inputs[0], "--teams", inputs[1], "--start", START,
+               "--days", "2", "--date", START)
+    assert done.returncode == 2 and "--start and --days" in done.stderr

@@ -180,7 +180,10 @@ def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.Argument
     cmp.add_argument("--visits", type=Path, required=True, help="visits .csv or .xlsx")
     cmp.add_argument("--teams", type=Path, required=True, action="append",
                      help="teams file; give it again to compare rosters")
-    cmp.add_argument("--date", required=True, type=_iso_date, help="the day, YYYY-MM-DD")
+    cmp.add_argument("--date", type=_iso_date, help="the day, YYYY-MM-DD (or --start and "
+                                                    "--days: compare weeks)")
+    cmp.add_argument("--start", type=_iso_date, help="compare weeks: the first day")
+    cmp.add_argument("--days", type=_positive_int, help="compare weeks: how many days")
     cmp.add_argument("--policy", type=Path, action="append", default=[],
                      help="policy TOML; give it once per profile (default: the default policy)")
     cmp.add_argument("--time-limit", type=_positive_float,
@@ -840,6 +843,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         comparison_to_dict,
     )
 
+    week = args.start is not None or args.days is not None
+    if (args.date is None) != week or (week and (args.start is None or args.days is None)):
+        raise InvalidInput.many([InputProblem(
+            "--date", "give --date for a day, or --start and --days for a week")])
     policies = [(p, _load_policy(p)) for p in args.policy] or [(None, _load_policy(None))]
     first = policies[0][1]  # the day is read within the first profile's limits
     visits, first_roster = _read_day(args.visits, args.teams[0], first)
@@ -864,6 +871,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             console.print(f"solving scenario {i + 1}/{len(out_scenarios)}: "
                           f"{escape(scenario.name)}")
 
+    if week:
+        return _compare_weeks(args, visits, first_roster, out_scenarios, announce)
     options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
                            seed=args.seed)
     result = compare(args.date, visits, first_roster, out_scenarios, options,
@@ -880,6 +889,54 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 *(write_atomic(folder / name, data) for name, data in charts.items()),
                 write_atomic(folder / "report.html", report_html(doc, charts=charts)),
                 write_atomic(folder / "comparison.json",
+                             json.dumps(doc, ensure_ascii=False, indent=2) + "\n"),
+            ], last="comparison.json")
+        if not args.quiet:
+            for path in written:
+                print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _compare_weeks(args: argparse.Namespace, visits: Sequence[Visit], teams: Sequence[Team],
+                   scenarios: Sequence[Any], announce: Callable[[int, Any], None]) -> int:
+    """Compare weeks (--start, --days): each scenario's week; comparison.json/.csv (--out)."""
+    import csv
+    import io
+
+    from rich.table import Table
+
+    from routeplan.cli.staging import staged
+    from routeplan.domain.schedule import Horizon
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.spreadsheet import csv_row
+    from routeplan.workflows.compare_week import (
+        compare_weeks,
+        week_comparison_to_dict,
+        week_rows,
+    )
+
+    result = compare_weeks(Horizon(args.start, args.days), visits, teams, scenarios,
+                           time_limit_s=args.time_limit, seed=args.seed,
+                           solution_limit=args.solution_limit, config=args.config,
+                           roads=args.roads, on_scenario=announce)
+    doc = week_comparison_to_dict(result)
+    rows = week_rows(doc)
+    if not args.quiet:
+        from rich.console import Console
+
+        table = Table(title=f"week from {doc['start']} ({doc['days']} days)")
+        for col in rows[0]:
+            table.add_column(col, justify="left" if col == "scenario" else "right")
+        for row in rows[1:]:
+            table.add_row(*row)
+        Console().print(table)
+    if args.out is not None:
+        text = io.StringIO()
+        csv.writer(text).writerows([csv_row(r) for r in rows])
+        with staged(args.out) as stage:
+            written = stage.publish([
+                write_atomic(stage.folder / "comparison.csv", "\ufeff" + text.getvalue()),
+                write_atomic(stage.folder / "comparison.json",
                              json.dumps(doc, ensure_ascii=False, indent=2) + "\n"),
             ], last="comparison.json")
         if not args.quiet:
