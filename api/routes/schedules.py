@@ -52,7 +52,6 @@ _CREATE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
             "teams": {"type": "string", "format": "binary"},
             "policy": {"type": "string", "default": "default"},
             "time_limit_s": {"type": "number"}, "seed": {"type": "integer"}}}}}}}
-BODY_MODELS = (ScheduleCreate,)
 
 
 @router.post("", status_code=202, response_model=ScheduleAccepted, openapi_extra=_CREATE_BODY,
@@ -174,15 +173,28 @@ def get_schedule(schedule_id: str, services: ServicesDep, caller: Dispatcher) ->
         error=json.loads(row.error) if row.error else None, result=result)
 
 
+_REPLAN_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/ScheduleReplan"}}}}}
+BODY_MODELS = (ScheduleCreate, ScheduleReplan)
+
+
 @router.post("/{schedule_id}/replan", status_code=202, response_model=ScheduleAccepted,
+             openapi_extra=_REPLAN_BODY,
              summary="Re-plan the rest of a finished week from the field's outcomes")
-def replan_schedule(schedule_id: str, body: ScheduleReplan, services: ServicesDep,
-                    caller: Dispatcher) -> ScheduleAccepted:
+async def replan_schedule(schedule_id: str, request: Request, services: ServicesDep,
+                          caller: Dispatcher) -> ScheduleAccepted:
     """A new schedule from `today` to the week's end; the days before `today` are kept.
 
     Not at home is tried again at another time of day, refused is not tried again, a
-    rescheduled case goes to its `new_date` (see the README).
+    rescheduled case goes to its `new_date` (see the README). The body's nesting is checked
+    before it is parsed, as a plan's is.
     """
+    body = await run_in_threadpool(json_body, await request.body(), ScheduleReplan)
+    return await run_in_threadpool(_replan, services, caller, schedule_id, body)
+
+
+def _replan(services: Services, caller: Caller, schedule_id: str,
+            body: ScheduleReplan) -> ScheduleAccepted:
     row = services.store.schedules.get(schedule_id)
     if row is None:
         raise NotFound(f"no schedule {schedule_id!r}")

@@ -76,6 +76,10 @@ def test_bad_weeks_are_refused_with_located_problems(api: Api, small_day: Any) -
     assert r.status_code == 422
     assert "2031" in r.text
     assert api.get("/v1/schedules/nope").status_code == 404
+    deep = '{"today": "2026-11-03", "outcomes": [' + "[" * 5000 + "]" * 5000 + "]}"
+    r = api.client.post("/v1/schedules/nope/replan", content=deep,
+                        headers={**api.headers(), "content-type": "application/json"})
+    assert r.status_code == 422 and "nest" in r.text.lower(), r.text
 
 
 def test_the_rest_of_the_week_is_replanned(api: Api, small_day: Any) -> None:
