@@ -259,6 +259,13 @@ def test_replan_needs_outcomes_and_today(written: tuple[Path, dict[str, Any]],
     assert "--outcomes: required with --replan" in done.stderr
     assert "--today: required with --replan" in done.stderr
     assert "--start: not with --replan" in done.stderr
+    empty = tmp_path / "none.json"
+    empty.write_text("[]", encoding="utf-8")
+    for today, message in (("2026-10-04", "before the week's first day"),
+                           ("2026-10-12", "after the week's last day")):
+        done = run("week", "--replan", written[0], "--outcomes", empty, "--today", today,
+                   "--out", tmp_path / "o", "--quiet")
+        assert done.returncode == 2 and message in done.stderr, done.stderr
 
 
 # -- analysts' compare over a week -----------------------------------------------------------

@@ -509,6 +509,9 @@ def _cmd_week_replan(args: argparse.Namespace) -> int:
     outcomes = outcomes_from_records(records, source=args.outcomes.name,
                                      max_rows=policy.max_rows)
     reschedules = reschedules_from_records(records, source=args.outcomes.name)
+    if args.today < document.start:
+        raise InvalidInput.many([InputProblem(
+            "--today", f"{args.today} is before the week's first day {document.start}")])
     prepared = prepare_week_replan(visits, plans, end, args.today, outcomes, reschedules, policy)
     cfg: RuntimeConfig = args.config
     calendar = calendar_of(cfg)
