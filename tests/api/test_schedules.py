@@ -47,16 +47,20 @@ def test_a_week_is_planned_and_each_day_is_a_plan(api: Api, small_day: Any) -> N
     for day in result["days"]:
         if "plan_id" not in day:
             continue
-        assert day["routes"] and all(x["field_link"].startswith("https://routes.example.test/m/")
-                                     for x in day["routes"])
+        assert all(x["field_link"].startswith("https://routes.example.test/m/")
+                   for x in day["routes"])
         plan = api.get(f"/v1/plans/{day['plan_id']}").json()
         assert plan["status"] == "done" and plan["date"] == day["date"]
         assert plan["plan"]["unassigned"] == []
+        # a link for every route with stops, none for a team without
+        assert sorted(x["team_id"] for x in day["routes"]) == sorted(
+            r["team_id"] for r in plan["plan"]["routes"] if r["stops"])
         for route in plan["plan"]["routes"]:
             for stop in route["stops"]:
                 seen[stop["visit_id"]] += 1
                 on[stop["visit_id"]] = day["date"]
     assert seen == Counter(v["visit_id"] for v in small_day[0])
+    assert on, "twelve cases, two teams, three days: something is routed"
     if small_day[0][0]["visit_id"] in on:
         assert on[small_day[0][0]["visit_id"]] == "2026-11-04", "周三 only"
     first = next(d for d in result["days"] if "plan_id" in d)
