@@ -109,6 +109,20 @@ def test_a_reschedule_inside_the_gap_is_no_lawful_day(planned: WeekPlan) -> None
     assert u.reason == "no_lawful_day"
 
 
+def test_a_case_done_off_the_plan_is_finished_and_counts(planned: WeekPlan) -> None:
+    """Reported done on Monday though planned for later: not planned again, and the visit
+    counts for its borrower (a second case of that borrower keeps the gap from Monday)."""
+    later = next(vid for vid, d in routed_on(planned).items() if d > TUE)
+    owner = next(v for v in CASES if v.visit_id == later).borrower_id
+    prepared = prepare_week_replan(
+        [*CASES, case("sibling", 20, borrower_id=owner)], planned.schedule.days, FRI, TUE,
+        [_report(later, OutcomeStatus.DONE, 11 * 3600)], (), Policy())
+    assert later in prepared.finished
+    assert later not in {v.visit_id for v in prepared.visits}
+    sibling = next(v for v in prepared.visits if v.visit_id == "sibling")
+    assert sibling.last_visit == MON and sibling.visits_last_7d == 1
+
+
 def test_an_outcome_for_a_case_the_week_does_not_hold_is_refused(planned: WeekPlan) -> None:
     with pytest.raises(InvalidInput) as caught:
         prepare_week_replan(CASES, planned.schedule.days, FRI, TUE,

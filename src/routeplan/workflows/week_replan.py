@@ -9,7 +9,8 @@ week (its cases, its day plans) and the field's outcomes into the input of an or
   `last_visit` / `visits_last_7d` carry them and the gap and the weekly cap hold across the
   join of kept and re-planned days;
 * a stop on a kept day that was done (or only arrived, or not reported) is finished: it is
-  not planned again;
+  not planned again; so is a case reported done from a day off the plan, whose visit (as
+  any reported before `today`) counts for its borrower on the day reported;
 * `not_at_home`: the case is planned again, at the other half of the day from the attempt
   (before 13:00 -> 13:00 to the company window's end; from 13:00 -> the company window's start
   to 13:00), within its own window; when the two do not overlap it keeps its own window.
@@ -33,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from routeplan.domain.clock import TimeWindow
+from routeplan.domain.clock import SHANGHAI, TimeWindow
 from routeplan.domain.days import CaseDays
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.outcome import Outcome, OutcomeStatus
@@ -105,6 +106,10 @@ def prepare_week_replan(
     for vid, d in stop_day.items():
         if vid in by_id:
             seen[by_id[vid].borrower_id].append(d)
+    for vid, told in last.items():  # a visit reported on no kept stop (a day off the plan)
+        on = told.at.astimezone(SHANGHAI).date()
+        if vid in by_id and vid not in stop_day and on < today:
+            seen[by_id[vid].borrower_id].append(on)
     out: list[Visit] = []
     finished: list[str] = []
     notes: dict[str, tuple[str, str]] = {}
@@ -112,15 +117,15 @@ def prepare_week_replan(
     for v in visits:
         o = last.get(v.visit_id)
         status = o.status if o is not None else None
-        if v.visit_id in stop_day and status not in (OutcomeStatus.NOT_AT_HOME,
-                                                     OutcomeStatus.REFUSED,
-                                                     OutcomeStatus.RESCHEDULED):
+        retried = status in (OutcomeStatus.NOT_AT_HOME, OutcomeStatus.REFUSED,
+                             OutcomeStatus.RESCHEDULED)
+        if (v.visit_id in stop_day and not retried) or status is OutcomeStatus.DONE:
             finished.append(v.visit_id)
             continue
         case = _with_history(v, seen.get(v.borrower_id, ()))
         if status is OutcomeStatus.REFUSED:
             case = replace(case, do_not_visit=True)
-            when = o.at.date() if o is not None else today
+            when = o.at.astimezone(SHANGHAI).date() if o is not None else today
             notes[v.visit_id] = (f"{when.month}月{when.day}日拒绝沟通，本周不再外访。",
                                  f"Refused on {when}: not visited again this week.")
             changes.append({"visit_id": v.visit_id, "change": "refused"})
@@ -133,7 +138,8 @@ def prepare_week_replan(
         elif status in (OutcomeStatus.NOT_AT_HOME, OutcomeStatus.RESCHEDULED):
             attempted = stop_start.get(v.visit_id)
             if o is not None and attempted is None:
-                attempted = o.at.hour * 3600 + o.at.minute * 60
+                local = o.at.astimezone(SHANGHAI)
+                attempted = local.hour * 3600 + local.minute * 60
             if status is OutcomeStatus.NOT_AT_HOME and attempted is not None:
                 case = replace(case, window=_other_half(case.window, attempted, policy))
             changes.append({"visit_id": v.visit_id, "change": "retry"})
