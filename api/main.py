@@ -36,6 +36,7 @@ from routeplan_api.routes import (
     plans,
     policies,
     replan,
+    schedules,
 )
 from routeplan_api.security import LinkSigner
 
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
             job_queue.submit(JobRef("plan", plan_id, version, attempt))
         for comparison_id, attempt in await run_in_threadpool(store.comparisons.queued):
             job_queue.submit(JobRef("comparison", comparison_id, attempt=attempt))
+        for schedule_id, attempt in await run_in_threadpool(store.schedules.queued):
+            job_queue.submit(JobRef("schedule", schedule_id, attempt=attempt))
         stop = asyncio.Event()
         reaper = asyncio.create_task(_reap_until(stop, services))
         try:
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
                       {"name": "policies", "description": "Policy profiles (analyst)"},
                       {"name": "field", "description": "Signed field links"},
                       {"name": "comparisons", "description": "What-if comparisons (analyst)"},
+                      {"name": "schedules", "description": "Weekly schedules: a plan per day"},
                       {"name": "admin", "description": "Retention (admin)"},
                       {"name": "service", "description": "Health, metrics, regions"}])
     app.state.services = services
@@ -103,7 +107,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     # maps.assets_router first: /m/routeplan-sw.js must win over /m/{token}
     for router in (docs.router, maps.assets_router, plans.router, plans.admin_router,
                    policies.router, field.router, meta.router, maps.router, maps.link_router,
-                   replan.router, comparisons.router, audit.router, console.router):
+                   replan.router, comparisons.router, audit.router, console.router,
+                   schedules.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
@@ -111,7 +116,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(EdgeMiddleware, max_body=settings.max_request_bytes, metrics=metrics,
                        hsts=settings.public_base_url.startswith("https://"))
-    _document_bodies(app, plans.BODY_MODELS)
+    _document_bodies(app, (*plans.BODY_MODELS, *schedules.BODY_MODELS))
     return app
 
 
@@ -159,5 +164,11 @@ async def _reap_until(stop: asyncio.Event, services: Services) -> None:
                     max_attempts=settings.max_attempts):
                 log.warning("comparison %s: worker lost, queued again", comparison_id)
                 services.queue.submit(JobRef("comparison", comparison_id, attempt=attempt))
+            for schedule_id, attempt in await run_in_threadpool(
+                    services.store.schedules.reap,
+                    stale_after=timedelta(seconds=settings.stale_after_s),
+                    max_attempts=settings.max_attempts):
+                log.warning("schedule %s: worker lost, queued again", schedule_id)
+                services.queue.submit(JobRef("schedule", schedule_id, attempt=attempt))
         except Exception as exc:  # keep reaping; the next round may succeed
             log.error("reaper: %s", type(exc).__name__)

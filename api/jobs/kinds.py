@@ -1,4 +1,7 @@
-"""The kinds of job the runner works: a plan version (a solve or a re-plan) and a comparison."""
+"""The kinds of job the runner works: a plan version, a comparison, a weekly schedule.
+
+A plan version is a solve or a re-plan; a schedule is a week or a re-plan of its rest.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 from routeplan.domain.errors import InvalidInput
 from routeplan.domain.plan import Plan
 from routeplan.domain.policy import Policy
+from routeplan.domain.schedule import WeekPlan
 from routeplan.io import plan_to_dict, teams_from_records
 from routeplan.report.charts import render_charts, report_html
 from routeplan.solver import SolveOptions, solve
@@ -17,7 +21,7 @@ from routeplan.workflows.runtime import build_day, travel_of, travel_of_plan
 from routeplan_api.jobs.parts import RqPartRunner
 from routeplan_api.jobs.runner import Context, JobKind, JobRef, region_locator, stop_signal
 from routeplan_api.persistence import Job, Store
-from routeplan_api.persistence.tables import ComparisonRow
+from routeplan_api.persistence.tables import ComparisonRow, ScheduleRow
 from routeplan_api.services.inputs import json_inputs, parse
 from routeplan_api.services.plans import outcomes_of, plan_of
 from routeplan_api.services.replans import disruption_from_json
@@ -127,4 +131,39 @@ class ComparisonJob:
         ctx.store.comparisons.fail(ctx.ref.id, error)
 
 
-KINDS: dict[str, JobKind] = {"plan": PlanJob(), "comparison": ComparisonJob()}
+class ScheduleJob:
+    """A week: plan_week (or a re-plan of the rest of one); each day stored as a plan."""
+
+    def claim(self, store: Store, ref: JobRef, worker: str) -> ScheduleRow | None:
+        return store.schedules.claim(ref.id, ref.attempt, worker)
+
+    def heartbeat(self, ctx: Context) -> bool:
+        return ctx.store.schedules.heartbeat(ctx.ref.id, ctx.worker, dict(ctx.latest))
+
+    def compute(self, ctx: Context, claimed: object) -> tuple[ScheduleRow, WeekPlan,
+                                                              list[dict[str, Any]]]:
+        from routeplan_api.services.schedules import compute_week
+
+        assert isinstance(claimed, ScheduleRow)
+        settings = ctx.settings
+        runner = RqPartRunner(settings.queue_url) if settings and settings.queue_url else None
+        week, past = compute_week(ctx.store, claimed, ctx.runtime, region_locator(),
+                                  progress=ctx.on_progress, runner=runner)
+        ctx.latest["planned"] = week.kpis.visits_planned
+        return claimed, week, past
+
+    def finish(self, ctx: Context, result: object) -> bool:
+        from routeplan_api.services.schedules import store_week
+
+        assert isinstance(result, tuple)
+        row, week, past = result
+        return store_week(ctx.store, row, week, past, ctx.worker, dict(ctx.latest))
+
+    def fail(self, ctx: Context, error: dict[str, Any]) -> None:
+        if error.get("error") == "invalid_input":
+            error = {**error, "message": "the week cannot be planned"}
+        ctx.store.schedules.fail(ctx.ref.id, ctx.worker, error)
+
+
+KINDS: dict[str, JobKind] = {"plan": PlanJob(), "comparison": ComparisonJob(),
+                             "schedule": ScheduleJob()}

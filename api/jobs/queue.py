@@ -144,7 +144,7 @@ class RqQueue:
 
     def submit(self, ref: JobRef) -> None:
         # the worker reads the database URL and heartbeat from its own ROUTEPLAN_* settings
-        timeout = self._timeout * (4 if ref.kind == "comparison" else 1)
+        timeout = self._timeout * (4 if ref.kind in ("comparison", "schedule") else 1)
         self._queue.enqueue(run, ref, None, None, None, job_id=ref.queue_id, job_timeout=timeout,
                             result_ttl=3600, failure_ttl=86400)
 

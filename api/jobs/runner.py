@@ -32,7 +32,7 @@ from routeplan_api.services.zh import INVALID_INPUT_ZH, problem_zh
 
 log = logging.getLogger("routeplan.jobs")
 
-type Kind = Literal["plan", "comparison"]
+type Kind = Literal["plan", "comparison", "schedule"]
 
 
 @dataclass(frozen=True, slots=True)

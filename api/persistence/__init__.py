@@ -7,6 +7,7 @@ from routeplan_api.persistence.database import Clock, Database, utc_now
 from routeplan_api.persistence.keys import KeyInfo, KeyStore
 from routeplan_api.persistence.plans import Busy, Inputs, Job, PlanRead, PlanState, PlanStore
 from routeplan_api.persistence.policies import PolicyStore
+from routeplan_api.persistence.schedules import ScheduleStore
 from routeplan_api.persistence.sessions import SessionInfo, SessionStore
 from routeplan_api.persistence.tables import JobStatus
 
@@ -23,6 +24,7 @@ __all__ = [
     "PlanState",
     "PlanStore",
     "PolicyStore",
+    "ScheduleStore",
     "SessionInfo",
     "SessionStore",
     "Store",
@@ -40,3 +42,4 @@ class Store(Database):
         self.plans = PlanStore(self)
         self.comparisons = ComparisonStore(self)
         self.sessions = SessionStore(self)
+        self.schedules = ScheduleStore(self)

@@ -7,15 +7,19 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 import redis
 
 from routeplan.domain.policy import Policy
+from routeplan.domain.schedule import Horizon
+from routeplan.rules.schedule_check import check_schedule
 from routeplan.solver import Progress, SolveOptions, solve
 from routeplan.workflows.build import build_problem, default_locator
-from routeplan.workflows.synth import synth_day
+from routeplan.workflows.synth import synth_day, synth_week
+from routeplan.workflows.week import WeekOptions, plan_week
 from routeplan_api.jobs.parts import PARTS_QUEUE_NAME, RqPartRunner
 from tests.api.conftest import REDIS_URL
 
@@ -70,3 +74,23 @@ def test_a_stop_reaches_parts_on_other_workers(parts_worker: subprocess.Popen[by
     assert set(plan.visit_ids()) == {v.visit_id for v in day.visits}
     leftovers = redis.Redis.from_url(REDIS_URL).keys("routeplan:parts:*")
     assert leftovers == []
+
+
+def test_a_week_runs_its_days_on_the_queue(parts_worker: subprocess.Popen[bytes]) -> None:
+    """plan_week on the RQ runner: each (day, place) an RQ job, the schedule checked (inside
+    plan_week and again here), every case once."""
+    locator = default_locator()
+    week = synth_week(prefectures=["郑州市", "开封市"], visits=80, teams=6, seed=2, days=3,
+                      locator=locator)
+    horizon = Horizon(week.day, 3)
+    result = plan_week(week.visits, week.teams, Policy(), horizon, locator=locator,
+                       options=WeekOptions(time_limit_s=20, solution_limit=3),
+                       runner=RqPartRunner(REDIS_URL))
+    seen = Counter([*(vid for p in result.schedule.days.values() for vid in p.visit_ids()),
+                    *(u.visit_id for u in result.schedule.unscheduled)])
+    assert seen == Counter(v.visit_id for v in week.visits)
+    assert result.kpis.visits_planned > 30
+    build = partial(build_problem, locator=locator)
+    assert check_schedule(week.visits, week.teams, Policy(), horizon, result.schedule,
+                          build) == []
+    assert redis.Redis.from_url(REDIS_URL).llen(f"rq:queue:{PARTS_QUEUE_NAME}") == 0

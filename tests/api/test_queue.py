@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import REDIS_URL, Api, plan_body
+from tests.api.test_schedules import _finished, _week
 
 pytestmark = pytest.mark.skipif(
     not REDIS_URL, reason="Redis: ROUTEPLAN_TEST_REDIS_URL is not set (scripts/test.sh sets it)")
@@ -108,3 +109,20 @@ def test_killed_worker_job_fails_with_reason_when_out_of_attempts(
     body = api.wait(pid)
     assert body["status"] == "failed"
     assert body["error"]["error"] == "worker_lost"
+
+
+def test_a_schedule_is_planned_by_a_worker(make_api: Any, queue_settings: Any, workers: Any,
+                                           small_day: Any) -> None:
+    """With the Redis queue configured, a week is a job a `routeplan worker` claims and
+    finishes; its days become plans the service serves."""
+    api: Api = make_api(queue_settings)
+    r = api.post("/v1/schedules", json=_week(small_day))
+    assert r.status_code == 202, r.text
+    sid = r.json()["schedule_id"]
+    out = _finished(api, sid)
+    assert out["status"] == "done", out
+    row = api.store.schedules.get(sid)
+    assert row is not None and row.worker and not row.worker.endswith(f":{os.getpid()}")
+    days = [d for d in out["result"]["days"] if "plan_id" in d]
+    assert days and all(api.get(f"/v1/plans/{d['plan_id']}").json()["status"] == "done"
+                        for d in days)

@@ -12,11 +12,7 @@ from routeplan.cli import main
 from routeplan.domain.errors import InvalidInput
 from routeplan.io.readers import read_teams, read_visits
 from routeplan.rules.schedule_check import CaseDays, Horizon, Schedule, TeamDays
-from routeplan.workflows.schedule_check import (
-    check_schedule_files,
-    read_case_days,
-    read_team_days,
-)
+from routeplan.workflows.schedule_check import check_schedule_files
 from tests.io.test_schedule_json import write_schedule
 from tests.rules.schedules import Locator, World
 
@@ -61,11 +57,11 @@ def test_weekly_columns_are_read_in_english_and_chinese(tmp_path: Path) -> None:
     """可访日 周二、周四 and days tue;thu mean the same; teams work weekdays or dates."""
     for text in (VISITS, VISITS_ZH):
         visits, teams, _ = _files(tmp_path, text)
-        assert read_case_days(visits) == {
+        assert {v.visit_id: v.days for v in read_visits(visits) if not v.days.every_day} == {
             "V2": CaseDays(weekdays=frozenset({1, 3})), "V3": CaseDays(earliest=WED),
             "V4": CaseDays(appointment=THU)}
-    assert read_team_days(teams) == {"T1": TeamDays(weekdays=frozenset(range(5))),
-                                     "T2": TeamDays(dates=frozenset({SAT}))}
+    assert {t.team_id: t.days for t in read_teams(teams)} == {
+        "T1": TeamDays(weekdays=frozenset(range(5))), "T2": TeamDays(dates=frozenset({SAT}))}
 
 
 def test_lawful_schedule_from_files_passes(tmp_path: Path) -> None:
@@ -99,8 +95,9 @@ def test_horizon_length_can_be_given(tmp_path: Path) -> None:
 
 def test_bad_weekly_cells_are_located(tmp_path: Path) -> None:
     """A weekday that is none and a date that is none: one located message each, all at once."""
-    visits, teams, _ = _files(tmp_path, VISITS.replace("tue;thu", "tue;funday").replace(
-        ",,,2026-11-05", ",,,2026-13-05"))
+    visits, teams = tmp_path / "visits.csv", tmp_path / "teams.csv"
+    visits.write_text(VISITS.replace("tue;thu", "tue;funday").replace(
+        ",,,2026-11-05", ",,,2026-13-05"), encoding="utf-8")
     teams.write_text(TEAMS.replace("2026-11-07", "someday"), encoding="utf-8")
     schedule = tmp_path / "schedule.json"
     schedule.write_text(json.dumps({"start": "2026-11-02", "days": []}), encoding="utf-8")

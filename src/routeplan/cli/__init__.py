@@ -6,13 +6,19 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from routeplan.config import RuntimeConfig
-from routeplan.domain.errors import ComplianceViolation, InvalidInput, RoutePlanError, RoutingError
+from routeplan.domain.errors import (
+    ComplianceViolation,
+    InputProblem,
+    InvalidInput,
+    RoutePlanError,
+    RoutingError,
+)
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -20,6 +26,7 @@ if TYPE_CHECKING:
     from routeplan.domain.plan import Plan
     from routeplan.domain.policy import Policy
     from routeplan.domain.problem import Problem
+    from routeplan.domain.schedule import WeekPlan
     from routeplan.domain.team import Team
     from routeplan.domain.visit import Visit
     from routeplan.rules.audit import AuditResult
@@ -122,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: $ROUTEPLAN_ROADS); a plan records which graph it needs")
     c.set_defaults(handler=_cmd_check)
 
+    _register_week_command(sub)
+
     pol = sub.add_parser("policy", help="policy profiles")
     pol_sub = pol.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
     init = pol_sub.add_parser("init", help="write the default profile, every key documented")
@@ -133,13 +142,48 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _register_week_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`week`: plan several days at once, or re-plan the rest of a planned week."""
+    wk = sub.add_parser(
+        "week", help="plan several days at once under the rules across days (frequency, "
+                     "holidays, appointments, weekdays, team days); or re-plan the rest of one",
+        description="Plan a week: routeplan week --visits V --teams T --start D --days N "
+                    "--out DIR. Re-plan the rest of it from what happened: routeplan week "
+                    "--replan DIR --outcomes F --today D [--out DIR2].")
+    wk.add_argument("--visits", type=Path, help="visits .csv, .xlsx or .json")
+    wk.add_argument("--teams", type=Path, help="teams .csv, .xlsx or .json")
+    wk.add_argument("--start", type=_iso_date, help="the first day, YYYY-MM-DD")
+    wk.add_argument("--days", type=_positive_int, help="how many days, from --start")
+    wk.add_argument("--out", type=Path, help="folder for schedule.json and a folder per day "
+                                             "(with --replan: default the schedule's own)")
+    wk.add_argument("--replan", type=Path, metavar="DIR",
+                    help="re-plan the week in DIR (its schedule.json) from --today on")
+    wk.add_argument("--outcomes", type=Path, help="with --replan: field outcomes (.json); a "
+                    "rescheduled one may carry new_date and new_window_start/new_window_end")
+    wk.add_argument("--today", type=_iso_date, help="with --replan: the first day to re-plan; "
+                    "the days before it are kept as they were")
+    wk.add_argument("--policy", type=Path, help="policy profile (TOML; with --replan: default "
+                                                "the schedule's own)")
+    wk.add_argument("--time-limit", type=_positive_float,
+                    help="seconds for the whole run (default: the policy's week.time_limit_s)")
+    wk.add_argument("--seed", type=int, default=None, help="seed of every search (default 0, "
+                    "with --replan the schedule's)")
+    wk.add_argument("--roads", type=Path,
+                    help="road graph folder (default: $ROUTEPLAN_ROADS; $ROUTEPLAN_OSRM_URL)")
+    wk.add_argument("--quiet", action="store_true", help="no progress display or summary")
+    wk.set_defaults(handler=_cmd_week)
+
+
 def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`compare` (what-if), `replan` (rest of the day), `audit` (field reports vs the rules)."""
     cmp = sub.add_parser("compare", help="solve one day under several policies or rosters")
     cmp.add_argument("--visits", type=Path, required=True, help="visits .csv or .xlsx")
     cmp.add_argument("--teams", type=Path, required=True, action="append",
                      help="teams file; give it again to compare rosters")
-    cmp.add_argument("--date", required=True, type=_iso_date, help="the day, YYYY-MM-DD")
+    cmp.add_argument("--date", type=_iso_date, help="the day, YYYY-MM-DD (or --start and "
+                                                    "--days: compare weeks)")
+    cmp.add_argument("--start", type=_iso_date, help="compare weeks: the first day")
+    cmp.add_argument("--days", type=_positive_int, help="compare weeks: how many days")
     cmp.add_argument("--policy", type=Path, action="append", default=[],
                      help="policy TOML; give it once per profile (default: the default policy)")
     cmp.add_argument("--time-limit", type=_positive_float,
@@ -260,6 +304,254 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     problem = build_day(args.date, visits, teams, policy, cfg,
                         travel=travel_of(cfg, policy, args.roads))
     return _solve_and_write(problem, args)
+
+
+def _cmd_week(args: argparse.Namespace) -> int:
+    """Plan the week, check it, write schedule.json, the day plans and their pages."""
+    if args.replan is not None:
+        return _cmd_week_replan(args)
+    from functools import partial
+
+    from routeplan.domain.schedule import Horizon
+    from routeplan.workflows.build import default_locator
+    from routeplan.workflows.runtime import build_day, calendar_of, travel_of
+    from routeplan.workflows.week import WeekOptions, plan_week
+
+    missing = [f"--{name}" for name in ("visits", "teams", "start", "days", "out")
+               if getattr(args, name) is None]
+    stray = [f"--{name}" for name in ("outcomes", "today") if getattr(args, name) is not None]
+    if missing or stray:
+        raise InvalidInput.many(
+            [InputProblem(m, "required to plan a week (or give --replan DIR)") for m in missing]
+            + [InputProblem(m, "only with --replan DIR") for m in stray])
+    policy = _load_policy(args.policy)
+    visits, teams = _read_day(args.visits, args.teams, policy)
+    cfg: RuntimeConfig = args.config
+    horizon = Horizon(args.start, args.days)
+    calendar = calendar_of(cfg)
+    locator = default_locator()
+    build = partial(build_day, config=cfg, travel=travel_of(cfg, policy, args.roads),
+                    locator=locator, calendar=calendar)
+    options = WeekOptions(time_limit_s=args.time_limit, seed=args.seed or 0)
+    with _week_progress(args, options.time_limit_s or policy.week_time_limit_s) as report:
+        week = plan_week(visits, teams, policy, horizon, build=build, locator=locator,
+                         calendar=calendar, options=options, progress=report)
+    return _write_week(week, args.out, args)
+
+
+def _week_progress(args: argparse.Namespace, limit: float) -> Any:
+    """A context giving the progress callback: a spinner, or nothing with --quiet."""
+    import contextlib
+
+    if args.quiet:
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def shown() -> Iterator[Callable[[SolveProgress], None]]:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      transient=True) as bar:
+            task = bar.add_task(f"planning the week (limit {limit:g} s)", total=None)
+
+            def report(p: SolveProgress) -> None:
+                bar.update(task, description=f"planning the week (limit {limit:g} s): "
+                           f"{p.solutions} day solve(s) reporting, {p.planned or 0:,} visits "
+                           "planned")
+
+            yield report
+
+    return shown()
+
+
+def _write_week(week: WeekPlan, out: Path, args: argparse.Namespace, *,
+                past: Sequence[Mapping[str, Any]] = (),
+                extra: Mapping[str, Any] | None = None,
+                keep_from: tuple[Path, tuple[date, ...]] | None = None,
+                more: Mapping[str, str] | None = None) -> int:
+    """Render everything beside `out`, then move it in, schedule.json last.
+
+    `keep_from` (a re-plan): the folder of the week re-planned and its days kept, copied as
+    they were. Re-planning into that same folder removes what the re-planned days' folders
+    held before and no longer do (pages of teams without a route now).
+    """
+    import shutil
+
+    from routeplan.cli.staging import staged
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.schedule_json import SCHEDULE_FILE, write_week
+    from routeplan.maps import write_maps
+
+    by_id = {v.visit_id: v for v in week.visits}
+    same = keep_from is not None and keep_from[0].resolve() == out.resolve()
+    with staged(out) as stage:  # every file rendered before any is moved into --out
+        files = write_week(week, stage.folder, past=past, extra=extra)
+        files += [write_atomic(stage.folder / name, text) for name, text in (more or {}).items()]
+        for day, plan in sorted(week.schedule.days.items()):
+            mine = [by_id[vid] for vid in plan.visit_ids() if vid in by_id]
+            files += write_maps(plan, stage.folder / day.isoformat(), visits=mine)
+        if keep_from is not None and not same:
+            for day in keep_from[1]:
+                kept = keep_from[0] / day.isoformat()
+                if kept.is_dir():
+                    shutil.copytree(kept, stage.folder / day.isoformat(), symlinks=False)
+                    files += [p for p in (stage.folder / day.isoformat()).rglob("*")
+                              if p.is_file()]
+        written = stage.publish(files, last=SCHEDULE_FILE)
+    if same:
+        now = set(written)
+        for day in week.horizon.dates:
+            for stale in sorted((out / day.isoformat()).rglob("*"), reverse=True):
+                if stale.is_file() and stale not in now:
+                    stale.unlink()
+    if not args.quiet:
+        _print_week(week)
+        print(f"wrote {out / SCHEDULE_FILE} and {len(week.schedule.days)} day folder(s), "
+              f"{len(written)} files in {out}")
+    return EXIT_OK
+
+
+def _print_week(week: WeekPlan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"week from {week.horizon.start} ({week.horizon.days} days)")
+    for col in ("day", "visits", "teams", "km", "driving h", "visits/team-day", "note"):
+        table.add_column(col, justify="left" if col in ("day", "note") else "right")
+    for day in week.horizon.dates:
+        plan = week.schedule.days.get(day)
+        if plan is None:
+            note = week.skipped.get(day, ("", ""))[1]
+            table.add_row(day.isoformat(), "-", "-", "-", "-", "-", f"skipped: {note}")
+            continue
+        dk, spread = plan.kpis, week.day_work[day].visits
+        table.add_row(day.isoformat(), str(dk.visits_planned), str(dk.teams_used),
+                      f"{dk.distance_m / 1000:.1f}", f"{dk.driving_s / 3600:.1f}",
+                      f"{spread.mean:.1f} ({spread.low:g}-{spread.high:g})", "")
+    console.print(table)
+    k = week.kpis
+    console.print(
+        f"planned {k.visits_planned} of {k.cases} cases; priority {k.priority_planned}/"
+        f"{k.priority_total} ({k.priority_share:.1%}); must-visits {k.must_visits_planned}/"
+        f"{k.must_visits_total}; {k.distance_m / 1000:.1f} km; visits per team-day "
+        f"{k.work.visits.mean:.1f} ± {k.work.visits.std:.1f}; {k.moved} moved to another day; "
+        f"{k.solve_s:.1f} s", markup=False, highlight=False)
+    if k.unscheduled_by_reason:
+        console.print("unscheduled by reason: " + ", ".join(
+            f"{r} {n}" for r, n in k.unscheduled_by_reason.items()), markup=False)
+    for warning in k.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+def _cmd_week_replan(args: argparse.Namespace) -> int:
+    """Keep the days before --today, re-plan the rest of the week from the outcomes."""
+    from dataclasses import replace
+    from functools import partial
+
+    from routeplan.domain.policy import Policy
+    from routeplan.io.day_writers import visit_record
+    from routeplan.io.field_reports import outcomes_from_records
+    from routeplan.io.reschedules import reschedules_from_records
+    from routeplan.io.schedule_json import (
+        INPUTS_DIR,
+        OUTCOMES_FILE,
+        SCHEDULE_FILE,
+        TEAMS_FILE,
+        VISITS_FILE,
+        WEEK_VISITS_FILE,
+        read_schedule,
+        schedule_from_dict,
+    )
+    from routeplan.workflows.build import default_locator
+    from routeplan.workflows.runtime import build_day, calendar_of, travel_of
+    from routeplan.workflows.week import WeekOptions, plan_week
+    from routeplan.workflows.week_replan import prepare_week_replan
+
+    missing = [f"--{name}" for name in ("outcomes", "today") if getattr(args, name) is None]
+    stray = [f"--{name}" for name in ("visits", "teams", "start", "days")
+             if getattr(args, name) is not None]
+    if missing or stray:
+        raise InvalidInput.many(
+            [InputProblem(m, "required with --replan DIR") for m in missing]
+            + [InputProblem(m, "not with --replan DIR (the week's own inputs are used)")
+               for m in stray])
+    folder: Path = args.replan
+    source = folder / SCHEDULE_FILE
+    document = read_schedule(source)
+    raw = json.loads(source.read_text(encoding="utf-8-sig"))
+    if args.policy is not None:
+        policy = _load_policy(args.policy)
+    elif isinstance(raw.get("policy"), dict):
+        policy = Policy.from_mapping(raw["policy"], source=f"{SCHEDULE_FILE}#/policy",
+                                     name=raw["policy"].get("name"))
+    else:
+        raise InvalidInput(f"{SCHEDULE_FILE}#/policy: missing; give --policy")
+    listed_past = raw.get("past")
+    past_entries = ([e for e in listed_past if isinstance(e, dict)]
+                    if isinstance(listed_past, list) else [])
+    earlier = schedule_from_dict({"start": document.start.isoformat(), "days": past_entries},
+                                 folder=folder, source=f"{SCHEDULE_FILE}#/past").schedule.days
+    plans = {**earlier, **document.schedule.days}
+    days = raw.get("horizon_days")
+    end = (document.start + timedelta(days=days - 1) if isinstance(days, int) and days > 0
+           else document.last_day)
+    # A re-plan starts from the week's own cases and every outcome so far (a re-planned
+    # week's visits.json holds its cases as re-planned, history carried: not a start).
+    inputs = folder / INPUTS_DIR
+    first = inputs / WEEK_VISITS_FILE
+    visits, teams = _read_day(first if first.is_file() else inputs / VISITS_FILE,
+                              inputs / TEAMS_FILE, policy)
+    earlier_reports = inputs / OUTCOMES_FILE
+    records = _outcome_records(earlier_reports) if earlier_reports.is_file() else []
+    new_records = _outcome_records(args.outcomes)
+    records += new_records
+    outcomes = outcomes_from_records(records, source=args.outcomes.name,
+                                     max_rows=policy.max_rows)
+    reschedules = reschedules_from_records(records, source=args.outcomes.name)
+    if args.today < document.start:
+        raise InvalidInput.many([InputProblem(
+            "--today", f"{args.today} is before the week's first day {document.start}")])
+    prepared = prepare_week_replan(visits, plans, end, args.today, outcomes, reschedules, policy)
+    cfg: RuntimeConfig = args.config
+    calendar = calendar_of(cfg)
+    locator = default_locator()
+    build = partial(build_day, config=cfg, travel=travel_of(cfg, policy, args.roads),
+                    locator=locator, calendar=calendar)
+    seed = args.seed if args.seed is not None else int(raw.get("seed") or 0)
+    options = WeekOptions(time_limit_s=args.time_limit, seed=seed)
+    with _week_progress(args, options.time_limit_s or policy.week_time_limit_s) as report:
+        week = plan_week(prepared.visits, teams, policy, prepared.horizon, build=build,
+                         locator=locator, calendar=calendar, options=options, progress=report)
+    week = replace(week, schedule=replace(
+        week.schedule, unscheduled=prepared.with_notes(week.schedule.unscheduled)))
+    kept = sorted(prepared.kept)
+    past = [{"date": d.isoformat(), "plan": f"{d.isoformat()}/plan.json",
+             "visits_planned": prepared.kept[d].kpis.visits_planned} for d in kept]
+    before = raw.get("replanned")
+    week_start = before.get("week_start") if isinstance(before, dict) else None
+    extra = {"replanned": {"today": args.today.isoformat(),
+                           "week_start": str(week_start or document.start.isoformat()),
+                           "finished": list(prepared.finished),
+                           "changes": [dict(c) for c in prepared.changes]}}
+    out: Path = args.out or folder
+    more = {f"{INPUTS_DIR}/{WEEK_VISITS_FILE}": json.dumps(
+                [visit_record(v) for v in visits], ensure_ascii=False, indent=1) + "\n",
+            f"{INPUTS_DIR}/{OUTCOMES_FILE}": json.dumps(
+                records, ensure_ascii=False, indent=1) + "\n"}
+    return _write_week(week, out, args, past=past, extra=extra,
+                       keep_from=(folder, tuple(kept)), more=more)
+
+
+def _outcome_records(path: Path) -> list[Any]:
+    """The outcome records of a file, read within the outcome reader's limits."""
+    from routeplan.io.field_reports import read_outcomes
+
+    read_outcomes(path)  # size, depth, count and every record checked, with locations
+    doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    if isinstance(doc, dict):
+        doc = doc.get("outcomes", doc.get("events"))
+    return list(doc) if isinstance(doc, list) else []
 
 
 def _cmd_roads_build(args: argparse.Namespace) -> int:
@@ -554,6 +846,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         comparison_to_dict,
     )
 
+    week = args.start is not None or args.days is not None
+    if (args.date is None) != week or (week and (args.start is None or args.days is None)):
+        raise InvalidInput.many([InputProblem(
+            "--date", "give --date for a day, or --start and --days for a week")])
     policies = [(p, _load_policy(p)) for p in args.policy] or [(None, _load_policy(None))]
     first = policies[0][1]  # the day is read within the first profile's limits
     visits, first_roster = _read_day(args.visits, args.teams[0], first)
@@ -578,6 +874,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             console.print(f"solving scenario {i + 1}/{len(out_scenarios)}: "
                           f"{escape(scenario.name)}")
 
+    if week:
+        return _compare_weeks(args, visits, first_roster, out_scenarios, announce)
     options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
                            seed=args.seed)
     result = compare(args.date, visits, first_roster, out_scenarios, options,
@@ -594,6 +892,54 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 *(write_atomic(folder / name, data) for name, data in charts.items()),
                 write_atomic(folder / "report.html", report_html(doc, charts=charts)),
                 write_atomic(folder / "comparison.json",
+                             json.dumps(doc, ensure_ascii=False, indent=2) + "\n"),
+            ], last="comparison.json")
+        if not args.quiet:
+            for path in written:
+                print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _compare_weeks(args: argparse.Namespace, visits: Sequence[Visit], teams: Sequence[Team],
+                   scenarios: Sequence[Any], announce: Callable[[int, Any], None]) -> int:
+    """Compare weeks (--start, --days): each scenario's week; comparison.json/.csv (--out)."""
+    import csv
+    import io
+
+    from rich.table import Table
+
+    from routeplan.cli.staging import staged
+    from routeplan.domain.schedule import Horizon
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.spreadsheet import csv_row
+    from routeplan.workflows.compare_week import (
+        compare_weeks,
+        week_comparison_to_dict,
+        week_rows,
+    )
+
+    result = compare_weeks(Horizon(args.start, args.days), visits, teams, scenarios,
+                           time_limit_s=args.time_limit, seed=args.seed,
+                           solution_limit=args.solution_limit, config=args.config,
+                           roads=args.roads, on_scenario=announce)
+    doc = week_comparison_to_dict(result)
+    rows = week_rows(doc)
+    if not args.quiet:
+        from rich.console import Console
+
+        table = Table(title=f"week from {doc['start']} ({doc['days']} days)")
+        for col in rows[0]:
+            table.add_column(col, justify="left" if col == "scenario" else "right")
+        for row in rows[1:]:
+            table.add_row(*row)
+        Console().print(table)
+    if args.out is not None:
+        text = io.StringIO()
+        csv.writer(text).writerows([csv_row(r) for r in rows])
+        with staged(args.out) as stage:
+            written = stage.publish([
+                write_atomic(stage.folder / "comparison.csv", "\ufeff" + text.getvalue()),
+                write_atomic(stage.folder / "comparison.json",
                              json.dumps(doc, ensure_ascii=False, indent=2) + "\n"),
             ], last="comparison.json")
         if not args.quiet:

@@ -76,6 +76,15 @@ KEYS: tuple[_Key, ...] = (
          "plan's kpis.warnings) or 'refuse' to plan.", "str"),
     _Key("travel", "max_snap_m", "max_snap_m",
          "A point farther than this from any road is unassigned as invalid_location."),
+    # [week]: planning several days at once (workflows/week.py).
+    _Key("week", "time_limit_s", "week_time_limit_s",
+         "Wall-clock seconds a whole weekly run may take (assigning cases to days, every "
+         "day's solve, moving what a day could not route, the checks), unless --time-limit "
+         "says otherwise.", "float"),
+    _Key("week", "balance_weight", "balance_weight",
+         "Priority points a visit costs when it puts a day above its even share of the "
+         "week's work: 0 plans for priority alone; a weight above a case's priority leaves "
+         "that case out rather than overload its day.", "float"),
     # [audit]: the compliance audit of what happened at the door (rules/audit.py).
     _Key("audit", "max_distance_m", "audit_max_distance_m",
          "Metres a field report may lie from the visit's point, beyond the phone's reported "
@@ -124,6 +133,8 @@ class Policy:
     walk_kmh: float = 4.5
     on_road_failure: str = "fallback"
     max_snap_m: int = 500
+    week_time_limit_s: float = 90.0
+    balance_weight: float = 0.5
     audit_max_distance_m: int = 300
     audit_retention_days: int = 730
     max_rows: int = 20_000
@@ -182,6 +193,11 @@ class Policy:
             bad("solver.priority_weight", f"{self.priority_weight} is not 1..1000000")
         if not 10**6 <= self.must_visit_penalty <= 10**13:
             bad("solver.must_visit_penalty", f"{self.must_visit_penalty} is not 1e6..1e13")
+        if not 1 <= self.week_time_limit_s <= 3600:
+            bad("week.time_limit_s", f"{self.week_time_limit_s} is not between 1 and 3600 "
+                "seconds")
+        if not 0 <= self.balance_weight <= 100:
+            bad("week.balance_weight", f"{self.balance_weight} is not between 0 and 100")
         if self.on_road_failure not in ("fallback", "refuse"):
             bad("travel.on_road_failure",
                 f"{self.on_road_failure!r} is not 'fallback' or 'refuse'")

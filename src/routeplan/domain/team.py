@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from routeplan.domain.clock import TimeWindow
+from routeplan.domain.days import TeamDays
 from routeplan.domain.errors import InvalidInput
 from routeplan.domain.geo import LonLat, check_lonlat
 
@@ -23,7 +24,10 @@ class Mode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Team:
-    """A team's day: members, where it starts and ends, its shift, break and abilities."""
+    """A team's day: members, where it starts and ends, its shift, break and abilities.
+
+    `days` are the days of a week the team works (出勤日); a one-day plan does not read it.
+    """
 
     team_id: str
     members: tuple[str, ...]
@@ -37,6 +41,7 @@ class Team:
     mode: Mode = Mode.CAR
     capacity: int | None = None
     prefectures: frozenset[int] = field(default_factory=frozenset)
+    days: TeamDays = field(default_factory=TeamDays)
 
     def __post_init__(self) -> None:
         if not self.team_id or not str(self.team_id).strip():

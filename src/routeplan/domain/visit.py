@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
 from routeplan.domain.clock import TimeWindow
+from routeplan.domain.days import CaseDays
 from routeplan.domain.errors import InvalidInput
 from routeplan.domain.geo import LonLat, check_lonlat
 
@@ -35,7 +36,9 @@ class Visit:
     """A case to visit. Coordinates are WGS-84 (lon, lat); times are seconds since midnight.
 
     `location` is None only when the address could not be placed: such a visit is never
-    routed and is reported as `invalid_location`.
+    routed and is reported as `invalid_location`. `days` says on which days of a week the
+    case may be visited (weekdays, earliest and latest date, an appointment date); a
+    one-day plan does not read it.
     """
 
     visit_id: str
@@ -57,6 +60,7 @@ class Visit:
     demand: int = 0
     location_quality: LocationQuality = LocationQuality.EXACT
     location_note: str = ""
+    days: CaseDays = field(default_factory=CaseDays)
 
     def __post_init__(self) -> None:
         if not self.visit_id or not str(self.visit_id).strip():

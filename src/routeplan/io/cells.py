@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from routeplan.domain.clock import parse_hhmm
 from routeplan.domain.errors import InvalidInput
-from routeplan.io.columns import BOOLEAN_VALUES, LIST_SEPARATORS
+from routeplan.io.columns import BOOLEAN_VALUES, LIST_SEPARATORS, WEEKDAY_VALUES
 from routeplan.io.limits import MAX_ID_CHARS, MAX_LIST_ITEMS
 from routeplan.io.tables import Cell
 
@@ -155,6 +155,54 @@ def as_id_list(raw: Cell, *, native: bool = False) -> tuple[str, ...]:
             raise CellError(f"an item of {len(item):,} characters; an id may hold at most "
                             f"{MAX_ID_CHARS}")
     return items
+
+
+def _day_items(raw: Cell, native: bool) -> list[Cell]:
+    """A list cell's items; an Excel date cell is one item, kept a date."""
+    if isinstance(raw, datetime | date):
+        return [raw]
+    if isinstance(raw, list):
+        if len(raw) > MAX_LIST_ITEMS:
+            raise CellError(f"{len(raw):,} items; a list may hold at most {MAX_LIST_ITEMS}")
+        return [item for item in raw if item not in (None, "")]
+    return list(as_list(raw, native=native))
+
+
+def _weekday(item: Cell) -> int | None:
+    key = item.strip().lower() if isinstance(item, str) else None
+    return WEEKDAY_VALUES.get(key) if key is not None else None
+
+
+def as_weekdays(raw: Cell, *, native: bool = False) -> frozenset[int]:
+    """Weekdays (0 = Monday) from a list of `mon`..`sun` / `周一`..`周日`."""
+    out: set[int] = set()
+    for item in _day_items(raw, native):
+        day = _weekday(item)
+        if day is None:
+            raise CellError(f"{_show(item)} is not a weekday (mon..sun, 周一..周日)")
+        out.add(day)
+    if not out:
+        raise CellError(f"{_show(raw)} names no weekday (mon..sun, 周一..周日)")
+    return frozenset(out)
+
+
+def as_work_days(raw: Cell, *, native: bool = False) -> tuple[frozenset[int], frozenset[date]]:
+    """Weekdays and dates from one list: `mon;tue;2026-10-10` (a team's 出勤日)."""
+    weekdays: set[int] = set()
+    dates: set[date] = set()
+    for item in _day_items(raw, native):
+        day = _weekday(item)
+        if day is not None:
+            weekdays.add(day)
+            continue
+        try:
+            dates.add(as_date(item))
+        except CellError:
+            raise CellError(f"{_show(item)} is neither a weekday (mon..sun, 周一..周日) nor a "
+                            "date (YYYY-MM-DD)") from None
+    if not weekdays and not dates:
+        raise CellError(f"{_show(raw)} names no weekday or date")
+    return frozenset(weekdays), frozenset(dates)
 
 
 def as_choice[T](raw: Cell, values: Mapping[str, T], what: str) -> T:

@@ -110,6 +110,15 @@ VISIT_COLUMNS: tuple[Column, ...] = (
            kind="integer", lo=0, hi=168),
     Column("demand", ("需求量",), "Load units the visit takes from a team's capacity (default 0).",
            kind="integer", lo=0, hi=1_000_000),
+    Column("days", ("可访日",), "Weekly plans: the weekdays the borrower can be found, a list of "
+           "`mon`..`sun` or `周一`..`周日` (default: every day).", kind="list"),
+    Column("earliest_date", ("最早日期",), "Weekly plans: no visit before this date "
+           "(YYYY-MM-DD).", kind="date"),
+    Column("latest_date", ("最晚日期",), "Weekly plans: no visit after this date (YYYY-MM-DD).",
+           kind="date"),
+    Column("appointment_date", ("约访日期",), "Weekly plans: the appointment's date, the only "
+           "day the visit is planned; `window_start`/`window_end` are the appointment's time.",
+           kind="date"),
 )
 
 TEAM_COLUMNS: tuple[Column, ...] = (
@@ -142,6 +151,9 @@ TEAM_COLUMNS: tuple[Column, ...] = (
            "(default: all).", kind="list"),
     Column("capacity", ("容量",), "Load units the team can take (default: unlimited).",
            kind="integer", lo=0, hi=1_000_000),
+    Column("days", ("出勤日",), "Weekly plans: the weekdays (`mon`..`sun`, `周一`..`周日`) and/or "
+           "dates (YYYY-MM-DD) the team works, a list (default: every planned day).",
+           kind="list"),
 )
 
 #: Chinese headers of each table, header -> canonical column (the documented mapping).
@@ -175,6 +187,21 @@ CRS_VALUES: Mapping[str, Crs] = {
     "gcj02": Crs.GCJ02, "gcj-02": Crs.GCJ02, "amap": Crs.GCJ02, "高德": Crs.GCJ02,
     "腾讯": Crs.GCJ02,
     "bd09": Crs.BD09, "bd-09": Crs.BD09, "bd09ll": Crs.BD09, "baidu": Crs.BD09, "百度": Crs.BD09,
+}
+
+#: Accepted spellings of a weekday (case-insensitive) -> `date.weekday()` (0 = Monday).
+WEEKDAY_VALUES: Mapping[str, int] = {
+    spelling: day
+    for day, spellings in enumerate((
+        ("mon", "monday", "周一", "星期一"),
+        ("tue", "tuesday", "周二", "星期二"),
+        ("wed", "wednesday", "周三", "星期三"),
+        ("thu", "thursday", "周四", "星期四"),
+        ("fri", "friday", "周五", "星期五"),
+        ("sat", "saturday", "周六", "星期六"),
+        ("sun", "sunday", "周日", "周天", "星期日", "星期天"),
+    ))
+    for spelling in spellings
 }
 
 #: Separators of a list cell in CSV and Excel (`members`, `skills`, `prefectures`).
@@ -237,7 +264,9 @@ def columns_markdown() -> str:
         "- `crs`: " + _values(CRS_VALUES) + ". Points are converted to WGS-84 on reading.",
         "- Times: `HH:MM` (or `HH:MM:SS`, `24:00` is the end of the day); in Excel a time cell.",
         "- Dates: `YYYY-MM-DD` (also `YYYY/MM/DD`); in Excel a date cell.",
-        "- Lists (`members`, `skills`, `prefectures`) in CSV and Excel are separated by any of "
+        "- Weekdays (`days`): " + _weekday_values() + ".",
+        "- Lists (`members`, `skills`, `prefectures`, `days`) in CSV and Excel are separated by "
+        "any of "
         + " ".join(f"`{s}`" for s in LIST_SEPARATORS)
         + " (semicolon, full-width semicolon, comma, full-width comma, 顿号). In JSON they are "
         "arrays.",
@@ -245,6 +274,14 @@ def columns_markdown() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _weekday_values() -> str:
+    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    groups: dict[int, list[str]] = {}
+    for spelling, day in WEEKDAY_VALUES.items():
+        groups.setdefault(day, []).append(f"`{spelling}`")
+    return "; ".join(f"{names[d]} ← {', '.join(g)}" for d, g in sorted(groups.items()))
 
 
 def _values(mapping: Mapping[str, object]) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from routeplan.domain.clock import format_hhmm
+from routeplan.domain.days import ALL_WEEKDAYS, WEEKDAY_NAMES
 from routeplan.domain.team import Team
 from routeplan.domain.visit import Visit
 from routeplan.io.atomic import write_atomic
@@ -40,6 +41,13 @@ def visit_record(v: Visit) -> dict[str, Any]:
     rec["visits_last_7d"] = v.visits_last_7d
     if v.demand:
         rec["demand"] = v.demand
+    days = v.days
+    if days.weekdays != ALL_WEEKDAYS:
+        rec["days"] = [WEEKDAY_NAMES[d] for d in sorted(days.weekdays)]
+    for key, value in (("earliest_date", days.earliest), ("latest_date", days.latest),
+                       ("appointment_date", days.appointment)):
+        if value is not None:
+            rec[key] = value.isoformat()
     return rec
 
 
@@ -64,6 +72,9 @@ def team_record(t: Team) -> dict[str, Any]:
         rec["capacity"] = t.capacity
     if t.prefectures:
         rec["prefectures"] = sorted(t.prefectures)
+    if not t.days.every_day:
+        rec["days"] = ([WEEKDAY_NAMES[d] for d in sorted(t.days.weekdays)]
+                       + [d.isoformat() for d in sorted(t.days.dates)])
     return rec
 
 

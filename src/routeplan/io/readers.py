@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from routeplan.domain.clock import TimeWindow
+from routeplan.domain.days import ALL_WEEKDAYS, CaseDays, TeamDays
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.geo import LonLat
 from routeplan.domain.policy import DEFAULT_POLICY
@@ -269,6 +270,7 @@ def _visit_draft(c: _Cells) -> _Draft:
         "last_visit": c.get("last_visit", cells.as_date),
         "visits_last_7d": c.integer("visits_last_7d", 0, MAX_VISITS_LAST_7D) or 0,
         "demand": c.integer("demand", 0, MAX_LOAD) or 0,
+        "days": _case_days(c),
     }
     if point is None:
         kwargs["location"] = None
@@ -328,8 +330,27 @@ def _team_draft(c: _Cells) -> _Draft:
         "mode": c.get("mode", lambda r: cells.as_choice(r, MODE_VALUES, "mode")) or Mode.CAR,
         "capacity": c.integer("capacity", 0, MAX_LOAD),
         "prefectures": frozenset(prefectures),
+        "days": _team_days(c),
     }
     return _Draft(c.row, team_id or None, kwargs, points, crs, c.ok)
+
+
+def _case_days(c: _Cells) -> CaseDays:
+    """The weekly columns of a visit: 可访日, 最早日期, 最晚日期, 约访日期."""
+    weekdays = c.get("days", lambda r: cells.as_weekdays(r, native=c.native))
+    earliest = c.get("earliest_date", cells.as_date)
+    latest = c.get("latest_date", cells.as_date)
+    appointment = c.get("appointment_date", cells.as_date)
+    if earliest is not None and latest is not None and latest < earliest:
+        c.bad("latest_date", f"{latest} is before earliest_date {earliest}")
+        latest = None
+    return CaseDays(weekdays or ALL_WEEKDAYS, earliest, latest, appointment)
+
+
+def _team_days(c: _Cells) -> TeamDays:
+    """A team's working days (出勤日): weekdays and/or dates."""
+    found = c.get("days", lambda r: cells.as_work_days(r, native=c.native))
+    return TeamDays(*found) if found is not None else TeamDays()
 
 
 # -- per file -------------------------------------------------------------------------------

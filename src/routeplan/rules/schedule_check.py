@@ -30,148 +30,31 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Protocol
 
+from routeplan.domain.calendar import HolidayCalendar
+from routeplan.domain.days import ALL_WEEKDAYS, WEEKDAY_NAMES, CaseDays, TeamDays
 from routeplan.domain.errors import InvalidInput
 from routeplan.domain.plan import Kpis, Plan, Reason, Unassigned
 from routeplan.domain.policy import Policy
 from routeplan.domain.problem import Problem
+from routeplan.domain.schedule import MAX_HORIZON_DAYS, Horizon, Schedule, Unscheduled
 from routeplan.domain.team import Team
 from routeplan.domain.visit import Visit
 from routeplan.rules.compliance import check, closed_day
 
-#: Weekday numbers as `date.weekday()` gives them, and their short names in messages.
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ALL_WEEKDAYS: frozenset[int] = frozenset(range(7))
 #: The horizon's own reason: no day of the horizon is open to the case.
 NO_LAWFUL_DAY = "no_lawful_day"
 #: Every reason code an unscheduled case may carry: the day codes and the horizon's own.
 UNSCHEDULED_REASONS: frozenset[str] = frozenset({r.value for r in Reason} | {NO_LAWFUL_DAY})
-#: Longest horizon the checker accepts, in days.
-MAX_HORIZON_DAYS = 366
 #: Day reasons that say something about the calendar or rule 7, not about the case on a day.
 _TIME_REASONS = frozenset({NO_LAWFUL_DAY, Reason.HOLIDAY.value,
                            Reason.VISITED_TOO_RECENTLY.value,
                            Reason.SAME_BORROWER_SAME_DAY.value})
 _WEEK = 7
-
-
-def _weekdays_text(days: Iterable[int]) -> str:
-    return ", ".join(WEEKDAY_NAMES[d] for d in sorted(days))
-
-
-def _check_weekdays(days: frozenset[int], where: str) -> None:
-    bad = sorted(d for d in days if not isinstance(d, int) or not 0 <= d <= 6)
-    if bad:
-        raise InvalidInput(f"{where}: {bad} are not weekdays 0 (Monday) to 6 (Sunday)")
-
-
-@dataclass(frozen=True, slots=True)
-class CaseDays:
-    """When a case may be visited: the borrower's weekdays, a date range, an appointment date.
-
-    `weekdays` are `date.weekday()` numbers (0 = Monday); the default is every day. An
-    appointment (约访日期) allows that date only; the visit's window is the appointment's time.
-    """
-
-    weekdays: frozenset[int] = ALL_WEEKDAYS
-    earliest: date | None = None
-    latest: date | None = None
-    appointment: date | None = None
-
-    def __post_init__(self) -> None:
-        _check_weekdays(self.weekdays, "days")
-        if self.earliest is not None and self.latest is not None and self.latest < self.earliest:
-            raise InvalidInput(f"latest_date: {self.latest} is before earliest_date "
-                               f"{self.earliest}")
-
-    def why_not(self, day: date) -> list[str]:
-        """Every reason the case's own days forbid `day`; empty when it is allowed."""
-        out = []
-        if day.weekday() not in self.weekdays:
-            out.append(f"{day} is a {WEEKDAY_NAMES[day.weekday()]}, not one of the borrower's "
-                       f"days ({_weekdays_text(self.weekdays) or 'none'})")
-        if self.earliest is not None and day < self.earliest:
-            out.append(f"{day} is before its earliest date {self.earliest}")
-        if self.latest is not None and day > self.latest:
-            out.append(f"{day} is after its latest date {self.latest}")
-        if self.appointment is not None and day != self.appointment:
-            out.append(f"{day} is not its appointment date {self.appointment}")
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class TeamDays:
-    """The days a team works (出勤日): some weekdays and/or some dates; neither = every day."""
-
-    weekdays: frozenset[int] = frozenset()
-    dates: frozenset[date] = frozenset()
-
-    def __post_init__(self) -> None:
-        _check_weekdays(self.weekdays, "days")
-
-    @property
-    def every_day(self) -> bool:
-        return not self.weekdays and not self.dates
-
-    def works(self, day: date) -> bool:
-        return self.every_day or day.weekday() in self.weekdays or day in self.dates
-
-    def __str__(self) -> str:
-        if self.every_day:
-            return "every day"
-        parts = [_weekdays_text(self.weekdays)] if self.weekdays else []
-        parts += [d.isoformat() for d in sorted(self.dates)]
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class Horizon:
-    """The planned days: `days` consecutive dates from `start`."""
-
-    start: date
-    days: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.days <= MAX_HORIZON_DAYS:
-            raise InvalidInput(f"days: {self.days} is not between 1 and {MAX_HORIZON_DAYS}")
-
-    @property
-    def end(self) -> date:
-        """The last planned day."""
-        return self.start + timedelta(days=self.days - 1)
-
-    @property
-    def dates(self) -> tuple[date, ...]:
-        return tuple(self.start + timedelta(days=i) for i in range(self.days))
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.start <= day <= self.end
-
-
-@dataclass(frozen=True, slots=True)
-class Unscheduled:
-    """A case the schedule does not visit, with its reason code and explanations.
-
-    `reason` is text on purpose: a code outside `UNSCHEDULED_REASONS` is a violation to
-    report, not an input to refuse.
-    """
-
-    visit_id: str
-    reason: str
-    detail: str
-    detail_en: str
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """A weekly schedule: each listed day's plan, and the cases not visited at all."""
-
-    days: Mapping[date, Plan]
-    unscheduled: tuple[Unscheduled, ...] = ()
 
 
 class DayProblemBuilder(Protocol):
@@ -194,14 +77,28 @@ def check_schedule(
     *,
     case_days: Mapping[str, CaseDays] | None = None,
     team_days: Mapping[str, TeamDays] | None = None,
+    calendar: HolidayCalendar | None = None,
 ) -> list[str]:
     """Every rule the schedule breaks, one line each; empty when it is lawful.
 
     `case_days` and `team_days` are keyed by visit and team id; a missing key means no limit
-    (every day). `build` rebuilds a day's problem; an input it refuses is reported as a line.
+    (every day). Without them, each visit's and team's own `days` are used. `build` rebuilds
+    a day's problem; an input it refuses is reported as a line. `calendar` is the holiday
+    calendar the schedule was planned with (default: the shipped one).
     """
+    if case_days is None:
+        case_days = {v.visit_id: v.days for v in visits if not v.days.every_day}
+    if team_days is None:
+        team_days = {t.team_id: t.days for t in teams if not t.days.every_day}
     return _ScheduleChecker(visits, teams, policy, horizon, schedule, build,
-                            case_days or {}, team_days or {}).run()
+                            case_days, team_days, calendar).run()
+
+
+__all__ = [
+    "ALL_WEEKDAYS", "MAX_HORIZON_DAYS", "NO_LAWFUL_DAY", "UNSCHEDULED_REASONS", "WEEKDAY_NAMES",
+    "CaseDays", "DayProblemBuilder", "Horizon", "Schedule", "TeamDays", "Unscheduled",
+    "check_schedule",
+]
 
 
 # -- the checker ------------------------------------------------------------------------------
@@ -242,8 +139,10 @@ class _ScheduleChecker:
 
     def __init__(self, visits: Sequence[Visit], teams: Sequence[Team], policy: Policy,
                  horizon: Horizon, schedule: Schedule, build: DayProblemBuilder,
-                 case_days: Mapping[str, CaseDays], team_days: Mapping[str, TeamDays]) -> None:
+                 case_days: Mapping[str, CaseDays], team_days: Mapping[str, TeamDays],
+                 calendar: HolidayCalendar | None = None) -> None:
         self.policy = policy
+        self.calendar = calendar
         self.horizon = horizon
         self.schedule = schedule
         self.build = build
@@ -279,7 +178,7 @@ class _ScheduleChecker:
         for v in self.cases.values():
             self.by_borrower[v.borrower_id].append(v)
         self.need_gap = max(policy.min_days_between_visits, 1)
-        self.closed = {d: closed_day(d, policy) for d in horizon.dates}
+        self.closed = {d: closed_day(d, policy, calendar) for d in horizon.dates}
         self._open: dict[str, list[date]] = {}
         self._days: dict[date, _Day] = {}
         self._alone: dict[tuple[date, str, str | None, Reason], list[str] | None] = {}
@@ -307,7 +206,8 @@ class _ScheduleChecker:
         return [tid for tid, days in self.team_days.items() if days.works(day)]
 
     def closed_on(self, day: date) -> str | None:
-        return self.closed[day] if day in self.closed else closed_day(day, self.policy)
+        return (self.closed[day] if day in self.closed
+                else closed_day(day, self.policy, self.calendar))
 
     def history(self, borrower: str) -> list[_Seen]:
         """The borrower's known past visits: each case's last_visit with its 7-day count.

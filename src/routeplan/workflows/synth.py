@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from routeplan.domain.clock import TimeWindow
+from routeplan.domain.days import CaseDays, TeamDays
 from routeplan.domain.team import Mode, Team
 from routeplan.domain.visit import Place, Visit
 from routeplan.geo.prefectures import PREFECTURES, Prefecture, prefecture
@@ -189,3 +190,56 @@ def _teams(rng: random.Random, pref: Prefecture, n: int, offset: int, *,
             prefectures=frozenset({pref.adcode}) if restrict else frozenset(),
         ))
     return out
+
+
+def synth_week(
+    *,
+    prefectures: Sequence[str | int] | None = ("410100",),
+    visits: int = 2000,
+    teams: int = 38,
+    seed: int = 0,
+    start: date = date(2026, 11, 2),
+    days: int = 5,
+    locator: RegionLocator | None = None,
+) -> SyntheticDay:
+    """A synthetic week from `start`: a day's cases and teams with the weekly columns mixed in.
+
+    About one borrower in six is found only on two or three weekdays, one case in twelve has
+    an appointment date (with a 90-minute window), one in ten must be visited by the second
+    day, one in ten not before the second or third; one team in five has a day off.
+    `SyntheticDay.day` is the start.
+    """
+    base = synth_day(prefectures=prefectures, visits=visits, teams=teams, seed=seed, day=start,
+                     locator=locator)
+    rng = random.Random(seed + 7919)
+    horizon = [start + timedelta(days=i) for i in range(days)]
+    out_v: list[Visit] = []
+    for v in base.visits:
+        r = rng.random()
+        weekdays = frozenset(range(7))
+        earliest = latest = appointment = None
+        window = v.window
+        if r < 0.17:
+            weekdays = frozenset(rng.sample(sorted({d.weekday() for d in horizon}),
+                                            k=min(len(horizon), rng.choice((2, 3)))))
+        elif r < 0.25:
+            appointment = rng.choice(horizon)
+            if window is None or window.length > 4 * 3600:
+                h = rng.randint(9, 18)
+                window = TimeWindow(h * 3600, h * 3600 + 5400)
+        elif r < 0.35:
+            latest = start + timedelta(days=min(days - 1, 1))
+        elif r < 0.45:
+            earliest = start + timedelta(days=min(days - 1, rng.choice((1, 2))))
+        if window is not None and v.consent_out_of_hours:
+            appointment = None  # keep the consented early window an everyday one
+        out_v.append(replace(v, window=window,
+                             days=CaseDays(weekdays, earliest, latest, appointment)))
+    out_t: list[Team] = []
+    for t in base.teams:
+        if rng.random() < 0.2:
+            off = rng.choice(horizon).weekday()
+            out_t.append(replace(t, days=TeamDays(frozenset(range(7)) - {off})))
+        else:
+            out_t.append(t)
+    return SyntheticDay(start, tuple(out_v), tuple(out_t))
