@@ -27,6 +27,7 @@ from routeplan.rules.schedule_check import (
     Schedule,
     TeamDays,
     Unscheduled,
+    _ScheduleChecker,
     check_schedule,
 )
 from tests.rules.schedules import BUILD, World, case, team
@@ -739,3 +740,52 @@ def test_plan_type_is_the_domain_plan() -> None:
     w = base()
     s = w.schedule({MON: {"t1": ["a"]}})
     assert isinstance(s.days[MON], Plan)
+
+
+# -- the over_capacity fast path decides as the whole day does -------------------------------
+
+_FAR_AWAY = (114.35, 36.10)  # Anyang, ~150 km north: out of reach in a short shift
+
+
+@st.composite
+def _crowded_days(draw: st.DrawFn) -> tuple[World, Schedule]:
+    """More teams than the fast path tries (some far, some short, some with breaks, some
+    pinned to another prefecture), every case left unscheduled with a drawn reason."""
+    teams = []
+    for k in range(draw(st.integers(9, 14))):
+        start = draw(st.sampled_from([(113.65, 34.75), (113.70, 34.80), _FAR_AWAY]))
+        begin = draw(st.sampled_from([8 * 3600 + 1800, 12 * 3600, 17 * 3600 + 1800]))
+        length = draw(st.sampled_from([1800, 4 * 3600, 9 * 3600]))
+        extra: dict[str, object] = {}
+        end = min(begin + length, 22 * 3600)
+        if begin < 11 * 3600 and end > 14 * 3600 and draw(st.booleans()):
+            extra = {"break_window": TimeWindow(11 * 3600 + 1800, 13 * 3600 + 1800),
+                     "break_s": 3600}
+        if draw(st.integers(0, 4)) == 0:
+            extra["prefectures"] = frozenset({410300})
+        teams.append(team(f"t{k}", start=start,
+                          shift=TimeWindow(begin, end), **extra))
+    cases = [case(f"v{i}", i, service_s=60 * draw(st.sampled_from([20, 45, 240])))
+             for i in range(draw(st.integers(1, 6)))]
+    world = World(cases, teams, Horizon(MON, 2))
+    reasons = st.sampled_from([Reason.OVER_CAPACITY.value, Reason.UNREACHABLE.value,
+                               Reason.NO_ELIGIBLE_TEAM.value])
+    schedule = world.schedule({MON: {}, TUE: {}}, {v.visit_id: draw(reasons) for v in cases})
+    return world, schedule
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_crowded_days())
+def test_the_nearest_teams_fast_path_gives_the_whole_days_verdicts(
+        drawn: tuple[World, Schedule]) -> None:
+    """Over_capacity accepted with a few teams is accepted with all: the same lines either way."""
+    world, schedule = drawn
+    fast = world.check(schedule)
+    nearest = _ScheduleChecker.NEAREST_TEAMS
+    _ScheduleChecker.NEAREST_TEAMS = 10**6  # no day has that many teams: all on the whole day
+    try:
+        whole = world.check(schedule)
+    finally:
+        _ScheduleChecker.NEAREST_TEAMS = nearest
+    assert whole == fast
+    event("lines" if fast else "clean")
