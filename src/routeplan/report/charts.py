@@ -43,6 +43,7 @@ _CJK_FILES = ("NotoSansCJK", "SourceHanSans", "wqy-zenhei", "wqy-microhei", "msy
 
 _REASON_ZH = {
     Reason.DO_NOT_VISIT: "禁止上门",
+    Reason.CANCELLED: "已取消",
     Reason.HOLIDAY: "节假日",
     Reason.INVALID_LOCATION: "位置无效",
     Reason.WORKPLACE_WITHOUT_CONSENT: "单位未同意",

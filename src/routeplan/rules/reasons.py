@@ -29,6 +29,15 @@ def do_not_visit() -> Explanation:
     )
 
 
+def cancelled() -> Explanation:
+    return explain(
+        Reason.CANCELLED,
+        "调度已取消该案件今日的外访；如需外访，请在之后的计划中重新安排。",
+        "A dispatcher cancelled this visit for today; plan it again on another day if it is "
+        "still needed.",
+    )
+
+
 def holiday(name: str) -> Explanation:
     return explain(
         Reason.HOLIDAY,
