@@ -451,6 +451,7 @@ def _team_state(problem: Problem, route: Route | None, k: int, d: Disruption) ->
     reopened = d.cancelled | set(d.rescheduled)
     committed = tuple(s for s in stops if s.visit_id not in reopened and (
         s.visit_id in closed or s.departure <= d.now or s.start <= d.now))
+    committed = _relinked(problem, k, committed)
     done_ids = {s.visit_id for s in committed}
     remaining = tuple(s for s in stops if s.visit_id not in done_ids | d.cancelled)
     ready = max(d.now, team.shift.start, d.available_from.get(team.team_id, 0),
@@ -487,6 +488,28 @@ def _team_state(problem: Problem, route: Route | None, k: int, d: Disruption) ->
             capacity=None if team.capacity is None else max(0, team.capacity - demand))
     return _TeamState(team, k, route, committed, remaining, kept, rest_team, node, ready,
                       origin, start)
+
+
+def _relinked(problem: Problem, k: int, committed: tuple[Stop, ...]) -> tuple[Stop, ...]:
+    """Committed stops with each leg's figures from the committed stop before it.
+
+    A stop reported done out of the planned order is committed without the stops planned
+    before it, so its recorded leg came from a stop it no longer follows; its times stay.
+    """
+    travel = problem.travel
+    mode = problem.teams[k].mode
+    node = travel.start_node[k]
+    out = []
+    for s in committed:
+        here = travel.visit_node[problem.visit_index[s.visit_id]]
+        if here is None:
+            out.append(s)
+            continue
+        leg_s, leg_m = travel.duration(mode, node, here), travel.distance(mode, node, here)
+        out.append(s if (s.travel_s, s.travel_m) == (leg_s, leg_m)
+                   else replace(s, travel_s=leg_s, travel_m=leg_m))
+        node = here
+    return tuple(out)
 
 
 def _validate(problem: Problem, plan: Plan, d: Disruption) -> None:
@@ -718,7 +741,8 @@ def _merge(problem: Problem, plan: Plan, states: Sequence[_TeamState],
             assert node is not None
             end = travel.end_node[st.index]
             leave = max([last.departure, *(b.end for b in st.kept_breaks)])
-            breaks = st.kept_breaks
+            owed, leave = _owed_break(st, leave, travel.duration(team.mode, node, end))
+            breaks = st.kept_breaks + owed
             end_s = leave + travel.duration(team.mode, node, end)
             distance = before_m + travel.distance(team.mode, node, end)
             driving = before_s + travel.duration(team.mode, node, end)
@@ -757,6 +781,25 @@ def _merge(problem: Problem, plan: Plan, states: Sequence[_TeamState],
         missing = sorted(every - set(accounted))
         raise InternalError(f"re-planning lost or duplicated visits: missing {missing[:5]}")
     return merged
+
+
+def _owed_break(st: _TeamState, leave: int, drive: int) -> tuple[tuple[BreakSlot, ...], int]:
+    """The break a team with no new stop still owes, and when it then leaves for base.
+
+    Once back at base when its window allows (as the solver does for a route that ends
+    before its break window), else before it drives back; none when neither fits.
+    """
+    rest = st.rest_team
+    if rest is None or not rest.has_break or rest.break_window is None:
+        return (), leave
+    bw, length, end = rest.break_window, rest.break_s, rest.shift.end
+    after = max(bw.start, leave + drive)
+    if after <= bw.end and after + length <= end:
+        return (BreakSlot(after, after + length),), leave
+    before = max(bw.start, leave)
+    if before <= bw.end and before + length + drive <= end:
+        return (BreakSlot(before, before + length),), before + length
+    return (), leave
 
 
 def _changes(problem: Problem, old: Plan, new: Plan, states: Sequence[_TeamState],
