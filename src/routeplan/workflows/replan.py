@@ -724,9 +724,10 @@ def _merge(problem: Problem, plan: Plan, states: Sequence[_TeamState],
             routes.append(Route(tid, team.members, team.mode, (), (), team.shift.start,
                                 team.shift.start, 0, 0, team.start, team.end_point))
             continue
-        # a team that began its day left base when it was planned to; one that did not
-        # leaves from where it goes on, when the rest of its day begins
-        began = st.route is not None and bool(st.committed or st.kept_breaks)
+        # a team with committed stops left base when it was planned to; one without (even
+        # if it took its break at base) leaves from where it goes on, when the rest of its
+        # day begins
+        began = st.route is not None and bool(st.committed)
         start_s = st.route.start_s if began and st.route is not None else (
             new.start_s if new is not None else team.shift.start)
         before_m = sum(s.travel_m for s in st.committed)
