@@ -63,7 +63,8 @@ class PlanJob:
                              if o.visit_id in routed)
             disruption = disruption_from_json(control.replan_json, outcomes)
             plan, changes = replan(problem, old, disruption, options,
-                                   progress=ctx.on_progress, should_stop=should_stop)
+                                   progress=ctx.on_progress, should_stop=should_stop,
+                                   base_version=control.base_version)
             store.plans.set_changes(job.plan_id, job.version, changes.to_dict())
         ctx.latest["planned"] = plan.kpis.visits_planned  # a re-plan reports no progress
         ctx.latest["stopped"] = should_stop() and not ctx.lost
