@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ks = k.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     c = ks.add_parser("create", help="make a key; it is printed once, on the last line")
     c.add_argument("--role", required=True, choices=("dispatcher", "analyst", "admin"))
-    c.add_argument("--expires", type=int, metavar="DAYS", help="valid for DAYS days")
+    c.add_argument("--expires", type=expires_days, metavar="DAYS|never",
+                   help=f"valid for DAYS days (a whole number from 1 to {MAX_KEY_DAYS}), or "
+                        "'never' for a key that does not expire (the default)")
     c.add_argument("--label", default="", help="who or what holds it (no personal data)")
     c.set_defaults(handler=_cmd_keys_create)
     ks.add_parser("list", help="list keys (ids, roles, expiry; never the keys)").set_defaults(
@@ -36,6 +38,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r = ks.add_parser("revoke", help="revoke a key by id")
     r.add_argument("key_id")
     r.set_defaults(handler=_cmd_keys_revoke)
+
+
+#: The longest a key may be made valid for, in days (ten years).
+MAX_KEY_DAYS = 3650
+
+
+def expires_days(text: str) -> int | None:
+    """`--expires`: a whole number of days from 1 to MAX_KEY_DAYS, or `never` (None).
+
+    0 and negative numbers are refused: they used to make a key that never expires and one
+    born expired, without a word.
+    """
+    word = text.strip()
+    if word.lower() == "never":
+        return None
+    try:
+        days = int(word)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of days; give a whole number from 1 to "
+            f"{MAX_KEY_DAYS}, or 'never' for a key that does not expire") from None
+    if not 1 <= days <= MAX_KEY_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} days: a key is valid for 1 to {MAX_KEY_DAYS} days; write 'never' for "
+            "a key that does not expire")
+    return days
 
 
 def _store() -> Any:
@@ -49,10 +77,12 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
     from routeplan_api.security import Role
 
     store = _store()
-    expires = store.clock() + timedelta(days=args.expires) if args.expires else None
+    expires = (store.clock() + timedelta(days=args.expires) if args.expires is not None
+               else None)
     row, key = store.keys.create(Role.parse(args.role), label=args.label, expires_at=expires)
-    print(f"created {row.role} key {row.id}" + (f", expires {expires:%Y-%m-%d %H:%M} UTC"
-                                                 if expires else "") + "; shown once:")
+    print(f"created {row.role} key {row.id}, " + (f"expires {expires:%Y-%m-%d %H:%M} UTC"
+                                                   if expires else "never expires")
+          + "; shown once:")
     print(key)
     return 0
 
@@ -89,9 +119,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from routeplan_api.config import Settings
+    from routeplan_api.errors import LogFormatter
     from routeplan_api.main import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # No traceback ever reaches the service log: exceptions show as their class only
+    handler = logging.StreamHandler()
+    handler.setFormatter(LogFormatter("%(asctime)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations: quiet unless wrong
     settings = Settings()
     if args.demo and "ROUTEPLAN_PUBLIC_BASE_URL" not in __import__("os").environ:

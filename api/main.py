@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
 
 from routeplan import __version__
@@ -22,7 +25,7 @@ from routeplan_api.jobs.queue import JobQueue, make_queue
 from routeplan_api.jobs.runner import JobRef
 from routeplan_api.persistence import Clock, Store, utc_now
 from routeplan_api.ratelimit import RateLimiter
-from routeplan_api.routes import comparisons, field, maps, meta, plans, policies, replan
+from routeplan_api.routes import comparisons, docs, field, maps, meta, plans, policies, replan
 from routeplan_api.security import LinkSigner
 
 log = logging.getLogger("routeplan.api")
@@ -75,7 +78,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
             store.close()
 
     app = FastAPI(title="routeplan", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, openapi_tags=[
+                  lifespan=lifespan, docs_url=None, redoc_url=None, openapi_tags=[
                       {"name": "plans", "description": "Submit days, read plans and routes"},
                       {"name": "policies", "description": "Policy profiles (analyst)"},
                       {"name": "field", "description": "Signed field links"},
@@ -85,11 +88,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
     app.state.services = services
     metrics = Metrics()
     app.state.metrics = metrics
-    errors.install(app)
+    errors.install(app)  # first: its middleware must be the innermost
     # maps.assets_router first: /m/routeplan-sw.js must win over /m/{token}
-    for router in (maps.assets_router, plans.router, plans.admin_router, policies.router,
-                   field.router, meta.router, maps.router, maps.link_router, replan.router,
-                   comparisons.router):
+    for router in (docs.router, maps.assets_router, plans.router, plans.admin_router,
+                   policies.router, field.router, meta.router, maps.router, maps.link_router,
+                   replan.router, comparisons.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
@@ -97,7 +100,30 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now,
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(EdgeMiddleware, max_body=settings.max_request_bytes, metrics=metrics,
                        hsts=settings.public_base_url.startswith("https://"))
+    _document_bodies(app, plans.BODY_MODELS)
     return app
+
+
+def _document_bodies(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
+    """Add the schemas of bodies routes read by hand to the OpenAPI components.
+
+    Such a route names its body by `$ref` in `openapi_extra`; FastAPI only collects the models
+    of parameters it parses itself, so without this the reference would point nowhere.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            _, top = models_json_schema([(m, "validation") for m in models],
+                                        ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in top.get("$defs", {}).items():
+                components.setdefault(name, definition)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _reap_until(stop: asyncio.Event, services: Services) -> None:

@@ -36,8 +36,8 @@ class PlanJob:
     def compute(self, ctx: Context, claimed: object) -> Plan:
         assert isinstance(claimed, Job)
         job, store = claimed, ctx.store
-        visits, teams = parse(job.inputs)
         policy = Policy.from_mapping(json.loads(job.policy_json), source="policy")
+        visits, teams = parse(job.inputs, max_rows=policy.max_rows, max_teams=policy.max_teams)
         options = SolveOptions(time_limit_s=job.time_limit_s, seed=job.seed)
         should_stop = stop_signal(
             ctx, lambda: store.plans.stop_requested(job.plan_id, job.version))

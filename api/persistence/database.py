@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from routeplan_api.persistence.engine import make_engine, migrate
+from routeplan_api.persistence.tables import Readiness
 
 type Clock = Callable[[], datetime]
 
@@ -44,6 +45,19 @@ class Database:
         """Raise when the database cannot answer a trivial query."""
         with self.session() as s:
             s.execute(select(1))
+
+    def probe_write(self) -> None:
+        """Raise when the database cannot take a write: down, read-only or full.
+
+        Rewrites the one row of `readiness` and commits, so the write reaches the journal
+        (SQLite's WAL, PostgreSQL's) where a full disk or a read-only file shows; a write
+        that is rolled back would not get that far.
+        """
+        with self.session.begin() as s:
+            done = s.execute(update(Readiness).where(Readiness.id == 1)
+                             .values(checked_at=self.clock()))
+            if getattr(done, "rowcount", 1) == 0:
+                s.merge(Readiness(id=1, checked_at=self.clock()))
 
 
 class Part:

@@ -213,3 +213,11 @@ class ComparisonRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class Readiness(Base):
+    """One row the readiness probe rewrites: a database that takes this write can take others."""
+
+    __tablename__ = "readiness"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())

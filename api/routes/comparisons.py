@@ -20,6 +20,7 @@ from routeplan_api.persistence import JobStatus
 from routeplan_api.routes import ERRORS
 from routeplan_api.routes.plans import resolve_policy
 from routeplan_api.schemas.analysis import ComparisonAccepted, ComparisonCreate, ComparisonOut
+from routeplan_api.schemas.contract import records
 from routeplan_api.services.inputs import DepthCheckedRoute, json_inputs, parse
 
 router = APIRouter(prefix="/v1/comparisons", tags=["comparisons"], responses=ERRORS,
@@ -45,7 +46,8 @@ def _submit(services: Services, caller: Caller, body: ComparisonCreate) -> Compa
     visits: list[Any] = []
     teams: list[Any] = []
     try:
-        visits, teams = parse(json_inputs(body.visits, body.teams), max_rows=largest.max_rows,
+        visits, teams = parse(json_inputs(records(body.visits), records(body.teams)),
+                              max_rows=largest.max_rows,
                               max_teams=max((p.max_teams for _, p, _ in resolved),
                                             default=DEFAULT_POLICY.max_teams))
     except InvalidInput as exc:
@@ -58,7 +60,7 @@ def _submit(services: Services, caller: Caller, body: ComparisonCreate) -> Compa
         roster = teams
         if sc.teams is not None:
             try:
-                roster = teams_from_records(sc.teams, f"scenarios/{i}/teams",
+                roster = teams_from_records(records(sc.teams), f"scenarios/{i}/teams",
                                             max_rows=policy.max_teams)
             except InvalidInput as exc:
                 problems += exc.problems
@@ -75,12 +77,12 @@ def _submit(services: Services, caller: Caller, body: ComparisonCreate) -> Compa
         policies.append(policy)
         scenarios.append({"name": sc.name, "policy": policy.to_mapping(),
                           "policy_name": sc.policy.name, "policy_version": version,
-                          "teams": sc.teams})
+                          "teams": records(sc.teams) if sc.teams is not None else None})
     if problems or not policies:
         raise InvalidInput.many(problems)
     time_limit = body.time_limit_s if body.time_limit_s is not None else policies[0].time_limit_s
     row = services.store.comparisons.create(
-        day=body.date, request={"visits": body.visits, "teams": body.teams,
+        day=body.date, request={"visits": records(body.visits), "teams": records(body.teams),
                                 "scenarios": scenarios},
         time_limit_s=time_limit, seed=body.seed, by=caller.key_id)
     services.queue.submit(JobRef("comparison", row.id))

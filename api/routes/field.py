@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from routeplan.domain.clock import SHANGHAI
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.outcome import Outcome
 from routeplan.domain.plan import Plan
 from routeplan.maps import field_page_html, route_sheet_html
 from routeplan_api.deps import Services, ServicesDep
-from routeplan_api.errors import Conflict, Forbidden, Gone, NotFound
+from routeplan_api.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from routeplan_api.persistence import PlanState
 from routeplan_api.schemas.plans import ErrorBody, EventIn, EventOut
 from routeplan_api.services import mapping
+from routeplan_api.services.inputs import DepthCheckedRoute
 from routeplan_api.services.plans import contract_of, outcomes_of, plan_of
 
 router = APIRouter(prefix="/m", tags=["field"])
@@ -91,25 +95,62 @@ def route_sheet(token: str, services: ServicesDep) -> HTMLResponse:
                                 services.settings)
 
 
-@router.post("/{token}/events", status_code=201, response_model=EventOut, responses={
-    **_REFUSED, 403: {"model": ErrorBody, "description": "Another team's report"},
-    409: {"model": ErrorBody, "description": "This event_id is stored already (a retry)"},
-    422: {"model": ErrorBody, "description": "Not a visit of this route"}},
-    summary="Report the outcome of a stop")
+#: The sentence of every refused field report (never "cannot be planned": it is a report).
+REPORT_REFUSED = "the report was not stored; each problem says why"
+REPORT_REFUSED_ZH = "上报未保存，原因见各项问题"
+
+
+class _EventRoute(DepthCheckedRoute):
+    """A field report's route: nesting checked first, input errors answered as a refused report.
+
+    A body nested deeper than the limit gets 422 naming it (FastAPI alone answers 400).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def reported(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except InvalidInput as exc:
+                raise Invalid(REPORT_REFUSED, problems=exc.problems,
+                              message_zh=REPORT_REFUSED_ZH) from None
+
+        return reported
+
+
+def _report_problems(event: EventIn, day: date, stops: set[str]) -> list[InputProblem]:
+    """What is wrong with a report for a route of `day`: its visit, its time."""
+    problems = []
+    if event.visit_id not in stops:
+        problems.append(InputProblem(
+            "/visit_id", f"visit {event.visit_id!r} is not on this team's route"))
+    lo = datetime.combine(day - timedelta(days=1), time(), SHANGHAI)
+    hi = datetime.combine(day + timedelta(days=2), time(), SHANGHAI)
+    if not lo <= event.at < hi:  # aware comparisons: no conversion that could overflow
+        problems.append(InputProblem(
+            "/at", f"{event.at.isoformat()} is not within a day of the plan's day {day}: "
+                   f"give a time from {lo:%Y-%m-%d %H:%M} to before {hi:%Y-%m-%d %H:%M} "
+                   "(Asia/Shanghai)"))
+    return problems
+
+
 def post_event(token: str, event: EventIn, services: ServicesDep) -> EventOut:
     """Store arrived / done / not at home / refused / rescheduled for a stop of this route.
 
-    Idempotent by `event_id`: a phone retrying a report it could not confirm gets 409, which
-    the page takes as success.
+    The visit must be a stop of the link's route and `at` within a day of the plan's day
+    (422 naming `/visit_id` or `/at`). Idempotent by `event_id`: a phone retrying a report
+    it could not confirm gets 409, which the page takes as success.
     """
     state, contract, link_id = _resolve(services, token)
     route = contract["routes"][0]
     team_id = str(route["team_id"])
     if event.team_id is not None and event.team_id != team_id:
         raise Forbidden("this link reports for another team")
-    if event.visit_id not in {s.get("visit_id") for s in route.get("stops", [])}:
-        raise InvalidInput("unknown visit", problems=[
-            InputProblem("/visit_id", "not a stop of this team's route")])
+    problems = _report_problems(event, state.plan.day,
+                                {str(s.get("visit_id")) for s in route.get("stops", [])})
+    if problems:
+        raise Invalid(REPORT_REFUSED, problems=problems, message_zh=REPORT_REFUSED_ZH)
     row = services.store.plans.add_event(
         plan_id=state.plan.id, version=state.version.version, team_id=team_id,
         visit_id=event.visit_id, status=event.status.value, at=event.at, note=event.note,
@@ -118,3 +159,13 @@ def post_event(token: str, event: EventIn, services: ServicesDep) -> EventOut:
         raise Conflict("this event_id is stored already")
     return EventOut(visit_id=row.visit_id, team_id=row.team_id, status=event.status,
                     at=row.at, note=row.note, received_at=row.received_at)
+
+
+router.add_api_route(
+    "/{token}/events", post_event, methods=["POST"], status_code=201, response_model=EventOut,
+    route_class_override=_EventRoute, summary="Report the outcome of a stop", responses={
+        **_REFUSED, 403: {"model": ErrorBody, "description": "Another team's report"},
+        409: {"model": ErrorBody, "description": "This event_id is stored already (a retry)"},
+        422: {"model": ErrorBody, "description": (
+            "Not a visit of this route, a time not within a day of the plan's day, or a "
+            "body nested deeper than the limit; each problem located (/visit_id, /at)")}})

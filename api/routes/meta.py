@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from routeplan_api.deps import Admin, Dispatcher, ServicesDep
+from routeplan_api.errors import RETRY_AFTER_S
+from routeplan_api.persistence.faults import fault_code
 from routeplan_api.routes import ERRORS
 from routeplan_api.schemas.plans import Health
 
@@ -25,17 +27,24 @@ def healthz() -> Health:
 @router.get("/readyz", response_model=Health, summary="Readiness: database and queue",
             responses={503: {"model": Health, "description": "Not ready"}})
 def readyz(services: ServicesDep) -> Response:
-    """200 when the database and the job queue answer, else 503 naming what failed."""
+    """200 when the database takes a write and the job queue answers, else 503 naming what failed.
+
+    The database must be writable, not just answer: every request writes (the access log,
+    field events, new plans), so a read-only or full database is not ready.
+    """
     checks: dict[str, str] = {}
-    for name, probe in (("database", services.store.ping), ("queue", services.queue.check)):
+    for name, probe in (("database", services.store.probe_write),
+                        ("queue", services.queue.check)):
         try:
             probe()
             checks[name] = "ok"
         except Exception as exc:  # readiness reports, it does not raise
-            checks[name] = f"failed ({type(exc).__name__})"
+            checks[name] = (f"failed: cannot write ({type(exc).__name__}, {fault_code(exc)})"
+                            if name == "database" else f"failed ({type(exc).__name__})")
     ok = all(v == "ok" for v in checks.values())
     body = Health(status="ok" if ok else "unavailable", checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+    return JSONResponse(body.model_dump(), status_code=200 if ok else 503,
+                        headers=None if ok else {"Retry-After": str(RETRY_AFTER_S)})
 
 
 @router.get("/metrics", summary="Prometheus metrics (admin key)", responses={

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -16,12 +16,14 @@ from routeplan.domain.policy import DEFAULT_POLICY, Policy
 from routeplan.domain.problem import validate_roster
 from routeplan.io import plan_from_dict, plan_to_csv, plan_to_geojson
 from routeplan.io.limits import loads
+from routeplan.io.plan_exports import plan_to_xlsx
 from routeplan.workflows.build import check_plannable_day
 from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
 from routeplan_api.errors import NotFound
 from routeplan_api.jobs.runner import JobRef
 from routeplan_api.persistence import Inputs, JobStatus, PlanRead, PlanState
 from routeplan_api.routes import ERRORS
+from routeplan_api.schemas.contract import records
 from routeplan_api.schemas.plans import (
     AccessOut,
     EventOut,
@@ -66,6 +68,9 @@ _MULTIPART_SCHEMA: dict[str, Any] = {
 _CREATE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/PlanCreate"}},
     "multipart/form-data": {"schema": _MULTIPART_SCHEMA}}}}
+#: Bodies the routes read themselves (to check size and nesting first), so FastAPI does not
+#: see them: `create_app` adds their schemas to the OpenAPI components the `$ref`s above name.
+BODY_MODELS: tuple[type[BaseModel], ...] = (PlanCreate,)
 
 
 @router.post("", status_code=202, response_model=PlanAccepted, openapi_extra=_CREATE_BODY,
@@ -84,7 +89,7 @@ async def create_plan(request: Request, services: ServicesDep,
     else:
         raw = await request.body()
         body = await run_in_threadpool(json_body, raw, PlanCreate)
-        inputs = json_inputs(body.visits, body.teams)
+        inputs = json_inputs(records(body.visits), records(body.teams))
     state = await run_in_threadpool(_submit, services, caller, body, inputs)
     return PlanAccepted(plan_id=state.plan.id, status=JobStatus.QUEUED)
 
@@ -253,11 +258,14 @@ def _plan_body(services: Services, read: PlanRead) -> bytes:
         date=read.day,
         progress=ProgressOut(**json.loads(read.progress)) if read.progress else None,
         error=json.loads(read.error) if read.error else None,
-        plan=plan, events=events,
+        plan=None, events=events,
         policy=PolicyUsed(name=read.policy_name, version=read.policy_version),
         versions=list(read.versions),
         changes=json.loads(control.changes_json) if control and control.changes_json else None)
-    body = out.model_dump_json(exclude={"overview_link"}).encode()
+    # the plan goes out as stored (typed in the schema as PlanContract, not re-serialised)
+    doc = out.model_dump(mode="json", exclude={"overview_link"})
+    doc["plan"] = plan
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     if contract is not None:
         services.bodies.put(key, body)
     return body
@@ -322,9 +330,11 @@ def get_route(plan_id: str, team_id: str, services: ServicesDep,
     if link is None:
         link = services.store.plans.links_for(plan_id, [team_id], read.day)[team_id].id
         key = (*key[:-1], link)
-    out = RouteOut(plan_id=plan_id, version=read.version, date=read.day,
-                   route={**route, "field_link": field_link(services, link, plan_id, team_id)})
-    body = out.model_dump_json().encode()
+    body = json.dumps({"plan_id": plan_id, "version": read.version,
+                       "date": read.day.isoformat(),
+                       "route": {**route, "field_link": field_link(services, link, plan_id,
+                                                                   team_id)}},
+                      ensure_ascii=False, separators=(",", ":")).encode()
     services.bodies.put(key, body)
     return Response(body, media_type="application/json")
 
@@ -339,21 +349,34 @@ def revoke_link(plan_id: str, team_id: str, services: ServicesDep,
     return LinkRevoked(revoked=services.store.plans.revoke_links(plan_id, team_id))
 
 
-@router.get("/{plan_id}/export", summary="The plan as CSV or GeoJSON",
-            responses={200: {"content": {"text/csv": {}, "application/geo+json": {}}}})
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/{plan_id}/export", summary="The plan as CSV, Excel (XLSX) or GeoJSON",
+            responses={200: {"content": {"text/csv": {}, _XLSX: {}, "application/geo+json": {}}}})
 def export_plan(plan_id: str, services: ServicesDep, caller: Dispatcher,
-                format: Annotated[Literal["csv", "geojson"], Query()] = "csv") -> Response:
-    """Routes as CSV rows (one per stop) or as GeoJSON features."""
+                format: Annotated[Literal["csv", "xlsx", "geojson"], Query()] = "csv",
+                headers: Annotated[Literal["en", "zh"] | None, Query(description=(
+                    "CSV header row: column names (en, the default) or Chinese (zh); the "
+                    "XLSX sheet has Chinese headers"))] = None) -> Response:
+    """Routes as sheet rows (one per stop, then the unassigned) or as GeoJSON features.
+
+    CSV is UTF-8 with a BOM (Excel in Chinese reads it right); in CSV and XLSX a cell from
+    input that a spreadsheet would run as a formula is neutralised (a leading quote).
+    """
     state = _get(services, plan_id)
     plan = plan_from_dict(_done_contract(state))
     services.store.plans.log_access(plan_id, caller.actor, f"export:{format}")
-    disposition = f'attachment; filename="plan-{state.plan.day}.{format}"'
+    name = f"plan-{state.plan.day}.{format}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":
-        return Response(plan_to_csv(plan), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": disposition})
+        text = "\ufeff" + plan_to_csv(plan, header=headers or "en")
+        return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers=disposition)
+    if format == "xlsx":
+        return Response(plan_to_xlsx(plan), media_type=_XLSX, headers=disposition)
     return Response(json.dumps(plan_to_geojson(plan), ensure_ascii=False),
-                    media_type="application/geo+json",
-                    headers={"Content-Disposition": disposition})
+                    media_type="application/geo+json", headers=disposition)
 
 
 @router.delete("/{plan_id}", status_code=204, summary="Archive a plan")

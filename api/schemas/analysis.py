@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from routeplan.domain.policy import MAX_ROWS_CEILING, MAX_TEAMS_CEILING
 from routeplan_api.persistence.tables import JobStatus
-from routeplan_api.schemas.plans import TEAM_EXAMPLE, VISIT_EXAMPLE, ErrorBody, PolicyRef
+from routeplan_api.schemas.contract import TEAM_EXAMPLE, VISIT_EXAMPLE, TeamRecord, VisitRecord
+from routeplan_api.schemas.plans import ErrorBody, PolicyRef
 
 ComparisonStatus = JobStatus
 
@@ -20,7 +21,7 @@ class ScenarioIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=60)
     policy: PolicyRef = Field(default_factory=PolicyRef)
-    teams: list[Any] | None = Field(default=None, max_length=MAX_TEAMS_CEILING,
+    teams: list[TeamRecord] | None = Field(default=None, max_length=MAX_TEAMS_CEILING,
                                     description="Another roster for this scenario (records).")
 
 
@@ -34,10 +35,10 @@ class ComparisonCreate(BaseModel):
                           "window": {"company_end": "19:00"}}}}],
         "time_limit_s": 5, "seed": 0}]})
     date: date
-    visits: list[Any] = Field(
+    visits: list[VisitRecord] = Field(
         max_length=MAX_ROWS_CEILING,
         description="Visit records; at most the policy's limits.max_rows (default 20000).")
-    teams: list[Any] = Field(
+    teams: list[TeamRecord] = Field(
         max_length=MAX_TEAMS_CEILING,
         description="Team records; at most the policy's limits.max_teams (default 500).")
     scenarios: list[ScenarioIn] = Field(min_length=1, max_length=8)

@@ -10,16 +10,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from routeplan.domain.outcome import OutcomeStatus
 from routeplan.domain.policy import MAX_ROWS_CEILING, MAX_TEAMS_CEILING
 from routeplan_api.persistence.tables import JobStatus
+from routeplan_api.schemas.contract import (
+    TEAM_EXAMPLE,
+    VISIT_EXAMPLE,
+    PlanContract,
+    RouteContract,
+    TeamRecord,
+    VisitRecord,
+)
 
 Status = JobStatus
-
-VISIT_EXAMPLE: dict[str, Any] = {
-    "visit_id": "V00001", "borrower_id": "B-0001", "lat": 34.7466, "lon": 113.6472,
-    "service_min": 20, "priority": 10, "window_start": "09:00", "window_end": "12:00"}
-TEAM_EXAMPLE: dict[str, Any] = {
-    "team_id": "T001", "members": "C001a;C001b", "start_lat": 34.7466, "start_lon": 113.6254,
-    "shift_start": "08:30", "shift_end": "18:00"}
-
 
 class Problem(BaseModel):
     """One input problem: where (JSON pointer or file:row:column) and what is wrong."""
@@ -29,10 +29,17 @@ class Problem(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error response: a machine-readable type, a sentence, and located problems."""
+    """Every error response: a machine-readable type, a sentence, and located problems.
+
+    `message_zh` is the sentence in Chinese where a dispatcher or a field team reads it;
+    `error_id` names an internal error or a storage fault in the service's log (the log holds
+    the id and the error's class, nothing of the request).
+    """
 
     error: str = Field(examples=["invalid_input"])
     message: str = Field(examples=["the input cannot be planned"])
+    message_zh: str | None = Field(default=None, examples=["数据库暂时不可用，请稍后重试"])
+    error_id: str | None = Field(default=None, examples=["3f9c2a7b1d4e5f60"])
     problems: list[Problem] = Field(default_factory=list)
 
 
@@ -54,10 +61,10 @@ class PlanCreate(BaseModel):
         "date": "2026-12-01", "visits": [VISIT_EXAMPLE], "teams": [TEAM_EXAMPLE],
         "policy": {"name": "default", "overrides": {}}, "time_limit_s": 5}]})
     date: date
-    visits: list[Any] = Field(
+    visits: list[VisitRecord] = Field(
         max_length=MAX_ROWS_CEILING,
         description="Visit records; at most the policy's limits.max_rows (default 20000).")
-    teams: list[Any] = Field(
+    teams: list[TeamRecord] = Field(
         max_length=MAX_TEAMS_CEILING,
         description="Team records; at most the policy's limits.max_teams (default 500).")
     policy: PolicyRef = Field(default_factory=PolicyRef)
@@ -137,7 +144,7 @@ class PlanOut(BaseModel):
     date: date
     progress: ProgressOut | None
     error: ErrorBody | None
-    plan: dict[str, Any] | None = Field(
+    plan: PlanContract | None = Field(
         description="The plan contract (routeplan.io.plan_to_dict); each route also carries "
                     "`field_link`, an absolute signed URL for that team.")
     events: list[EventOut]
@@ -175,7 +182,7 @@ class RouteOut(BaseModel):
     plan_id: str
     version: int
     date: date
-    route: dict[str, Any]
+    route: RouteContract
 
 
 class PolicyIn(BaseModel):

@@ -164,3 +164,30 @@ def test_stop_ends_a_long_solve_with_the_best_plan_so_far(api: Api) -> None:
     assert done["plan"]["kpis"]["solve_s"] < 60
     stops = sum(len(rt["stops"]) for rt in done["plan"]["routes"])
     assert done["progress"]["planned"] == stops
+
+
+def test_stop_reaches_a_decomposed_day_solving_in_the_service(api: Api) -> None:
+    """A day above one search's size is solved in parts by the service's worker; its
+    progress counts planned visits while the parts run, and a stop ends all of them."""
+    from routeplan.io.day_writers import team_record, visit_record
+    from routeplan.workflows.build import default_locator
+    from routeplan.workflows.synth import synth_day
+
+    synth = synth_day(prefectures=["410100", "410200"], visits=640, teams=24, seed=3,
+                      locator=default_locator())
+    day = ([visit_record(v) for v in synth.visits], [team_record(t) for t in synth.teams])
+    pid = api.post("/v1/plans", json=plan_body(day, time_limit_s=120)).json()["plan_id"]
+    end = time.monotonic() + 120
+    body: dict[str, Any] = {}
+    while time.monotonic() < end:
+        body = api.get(f"/v1/plans/{pid}").json()
+        if body["status"] == "solving" and (body["progress"] or {}).get("planned"):
+            break
+        time.sleep(0.2)
+    assert body["status"] == "solving" and body["progress"]["planned"] > 0
+    assert api.post(f"/v1/plans/{pid}/stop").status_code == 202
+    done = api.wait(pid, deadline_s=150)
+    assert done["status"] == "done" and done["progress"]["stopped"] is True
+    assert int(done["plan"]["meta"]["parts"]) >= 2
+    # a generous behavioural bound: unstopped, the parts run for ~100 s
+    assert done["plan"]["kpis"]["solve_s"] < 60

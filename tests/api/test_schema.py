@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.checks import (
 
 from routeplan.config import RuntimeConfig
 from routeplan_api.config import Settings
+from routeplan_api.jobs.runner import JobRef
 from routeplan_api.main import create_app
 from routeplan_api.security import Role
 
@@ -24,7 +25,7 @@ class _NoQueue:
 
     name = "none"
 
-    def submit(self, plan_id: str, version: int, attempt: int) -> None:
+    def submit(self, ref: JobRef) -> None:
         return None
 
     def check(self) -> None:

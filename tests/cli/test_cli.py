@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,21 @@ def test_demo_prints_a_summary_and_writes_the_plan(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "priority covered" in done.stdout
     assert (tmp_path / "plan.json").exists()
+
+
+def test_ids_that_look_like_console_markup_are_printed_as_they_are(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A team id of '[red]T1[/red]' reaches the summary table literally, not as colour."""
+    from routeplan.io.day_writers import write_day_csv
+    from routeplan.workflows.synth import synth_day
+
+    day = synth_day(visits=6, teams=1, seed=1)
+    team = replace(day.teams[0], team_id="[bold red]T1[/bold red]")
+    write_day_csv(day.visits, [team], tmp_path)
+    from routeplan.cli import main
+
+    code = main(["plan", "--visits", str(tmp_path / "visits.csv"), "--teams",
+                 str(tmp_path / "teams.csv"), "--date", "2026-12-01", "--out",
+                 str(tmp_path / "out"), "--time-limit", "1"])
+    assert code == 0
+    assert "[bold red]T1" in capsys.readouterr().out

@@ -130,3 +130,12 @@ def test_parse_rejects_unknown_system_naming_field_and_value():
         Crs.parse("utm50")
     with pytest.raises(InvalidInput, match="lon/lat"):
         to_wgs84([1.0, 2.0], [1.0], Crs.GCJ02)
+
+
+@given(st.floats(-180, 180), st.floats(-90, 90), st.sampled_from(["gcj02", "bd09"]))
+def test_any_coordinate_converts_to_a_finite_point(lon: float, lat: float, crs: str) -> None:
+    """Far outside China (a pole, say) the exact inverse neither overflows nor gives NaN."""
+    x, y = to_wgs84(lon, lat, crs)
+    assert math.isfinite(x) and math.isfinite(y)
+    xs, ys = to_wgs84(np.array([lon, 113.6]), np.array([lat, 34.7]), crs)
+    assert np.isfinite(xs).all() and np.isfinite(ys).all()

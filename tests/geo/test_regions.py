@@ -145,3 +145,13 @@ def test_sliver_between_polygons_takes_the_nearest_prefecture_but_outside_stays_
     lons = [113.10005, 113.10015, 113.05, 113.05]
     lats = [34.05, 34.05, 34.05, 34.11]
     assert regions.locate(lons, lats).tolist() == [410100, 410200, 410100, OUTSIDE]
+
+
+@pytest.mark.parametrize("text", ["¹", "４１０１００", "٤١٠١٠٠", "410100\u00b2"])
+def test_digit_lookalikes_are_an_input_error_not_a_crash(text: str) -> None:
+    """Unicode digits that int() refuses (superscripts) or reads (full-width) name no adcode."""
+    from routeplan.domain.errors import InvalidInput
+    from routeplan.geo.prefectures import prefecture
+
+    with pytest.raises(InvalidInput):
+        prefecture(text)

@@ -162,7 +162,8 @@ def test_weekly_cap_within_the_horizon() -> None:
 
 def test_the_calendar_says_what_these_tests_assume() -> None:
     """National Day 2026 covers 10-06; Saturday 10-10 is an adjusted workday, 10-11 is not."""
-    assert day_info(HOLIDAY).holiday == "National Day"
+    found = day_info(HOLIDAY).holiday
+    assert found is not None and found.name_en == "National Day"
     assert day_info(WORKDAY_AFTER).holiday is None
     assert day_info(ADJUSTED_SATURDAY).adjusted_workday
     assert day_info(SUNDAY_AFTER).is_rest_weekend

@@ -64,3 +64,28 @@ def test_a_stop_reaches_every_part_of_a_decomposed_day(
     assert mid_solve and all(c is not None and c > 0 for c in mid_solve)
     assert reports[-1].planned == plan.kpis.visits_planned > 0
     assert set(plan.visit_ids()) == {v.visit_id for v in day.visits}
+
+
+def test_a_large_day_builds_no_whole_day_matrix_and_still_plans_lawfully(
+        make_problem: Callable[..., Problem], locator: object) -> None:
+    """Above one search's size the travel data is lazy: parts get their own matrices, the
+    day's checker its few pairs, and the answers equal the dense ones."""
+    day = synth_day(prefectures=["郑州市", "开封市"], visits=700, teams=30, seed=8,
+                    locator=locator)  # type: ignore[arg-type]
+    problem = make_problem(list(day.visits), list(day.teams))
+    assert problem.lazy and not problem.travel.by_mode
+    part = problem.restrict(range(0, 40), range(0, 3))
+    assert not part.lazy and part.travel.by_mode
+    dense = make_problem(list(day.visits[:40]), list(day.teams[:3]))
+    mode = day.teams[0].mode
+    assert (part.travel.by_mode[mode].durations == dense.travel.by_mode[mode].durations).all()
+    k, node = 2, problem.travel.visit_node[5]
+    assert node is not None
+    assert problem.travel.duration(mode, problem.travel.start_node[k], node) == int(
+        dense.travel.by_mode[mode].durations[dense.travel.start_node[k],
+                                             dense.travel.visit_node[5]])
+    plan = solve(problem, SolveOptions(time_limit_s=10), runner=LocalPool(2))
+    assert int(plan.meta["parts"]) >= 2  # the joined plan passed the checker inside solve()
+    assert set(plan.visit_ids()) == {v.visit_id for v in day.visits}
+    assert set(plan.travel) == {t.mode for t in day.teams}
+    assert plan.travel[mode] == dense.travel.record[mode]

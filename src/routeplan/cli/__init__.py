@@ -15,6 +15,8 @@ from routeplan.config import RuntimeConfig
 from routeplan.domain.errors import ComplianceViolation, InvalidInput, RoutePlanError, RoutingError
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from routeplan.domain.plan import Plan
     from routeplan.domain.policy import Policy
     from routeplan.domain.problem import Problem
@@ -309,7 +311,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
     from routeplan.cli.staging import staged
-    from routeplan.io.plan_json import PLAN_FILE, write_plan
+    from routeplan.io.plan_json import PLAN_FILE
     from routeplan.maps import write_maps
     from routeplan.solver import SolveOptions, solve
 
@@ -319,17 +321,28 @@ def _solve_and_write(problem: Problem, args: argparse.Namespace) -> int:
     else:
         plan = _solve_with_progress(problem, options)
     with staged(args.out) as stage:  # every file rendered before any is moved into --out
-        files = write_plan(plan, stage.folder)
+        files = _write_plan_files(plan, stage.folder)
         files += write_maps(plan, stage.folder, visits=problem.visits)
         written = stage.publish(files, last=PLAN_FILE)
     if not args.quiet:
         _print_summary(plan)
-        shown = [p for p in written if p.suffix in (".json", ".csv") or p.name == "overview.html"]
+        shown = [p for p in written
+                 if p.suffix in (".json", ".csv", ".xlsx") or p.name == "overview.html"]
         for path in shown:
             print(f"wrote {path}")
         print(f"wrote {len(written) - len(shown)} more files (field pages, route sheets, assets)"
               f" in {args.out}")
     return EXIT_OK
+
+
+def _write_plan_files(plan: Plan, folder: Path) -> list[Path]:
+    """routes.csv, routes.xlsx and plan.json (last) into a staging folder."""
+    from routeplan.io.atomic import write_atomic
+    from routeplan.io.plan_exports import XLSX_FILE, plan_to_xlsx
+    from routeplan.io.plan_json import write_plan
+
+    sheet = write_atomic(folder / XLSX_FILE, plan_to_xlsx(plan))
+    return [sheet, *write_plan(plan, folder)]
 
 
 def _solve_with_progress(problem: Problem, options: object) -> Plan:
@@ -360,7 +373,9 @@ def _progress_line(limit: float, p: SolveProgress) -> str:
 
 def _print_summary(plan: Plan) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from routeplan.domain.clock import format_hhmm
 
@@ -372,9 +387,10 @@ def _print_summary(plan: Plan) -> None:
     for r in plan.routes:
         if not r.stops:
             continue
-        table.add_row(r.team_id, str(len(r.stops)), format_hhmm(r.start_s), format_hhmm(r.end_s),
-                      f"{r.distance_m / 1000:.1f}", f"{r.driving_s / 3600:.1f}",
-                      f"{k.utilisation.get(r.team_id, 0):.0%}")
+        # an id is text, never console markup
+        table.add_row(Text(r.team_id), str(len(r.stops)), format_hhmm(r.start_s),
+                      format_hhmm(r.end_s), f"{r.distance_m / 1000:.1f}",
+                      f"{r.driving_s / 3600:.1f}", f"{k.utilisation.get(r.team_id, 0):.0%}")
     console.print(table)
     console.print(
         f"planned {k.visits_planned} visits, unassigned {k.visits_unassigned}; priority covered "
@@ -386,24 +402,46 @@ def _print_summary(plan: Plan) -> None:
         console.print("unassigned by reason: " + ", ".join(
             f"{r} {n}" for r, n in k.unassigned_by_reason.items()))
     for w in k.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    if args.schedule is not None:
-        return _cmd_check_schedule(args)
+    """Exit 0: lawful; 1: violations (a visit listed twice among them); 2: unreadable input.
+
+    3 when the checker itself fails: never a traceback with exit 1, which reads as violations.
+    """
+    try:
+        if args.schedule is not None:
+            return _cmd_check_schedule(args)
+        return _check_plan(args)
+    except OSError as exc:  # every file check opens is input: unreadable is exit 2
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise InvalidInput(f"{where}cannot be read ({exc.strerror or type(exc).__name__})"
+                           ) from None
+    except (RoutePlanError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # never a traceback and exit 1, which would read as violations
+        print(f"internal error: the check failed ({type(exc).__name__}: {exc}); the plan was "
+              "not checked", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _check_plan(args: argparse.Namespace) -> int:
     from routeplan.rules.compliance import check
     from routeplan.workflows.runtime import build_day, travel_of_plan
 
-    plan = _read_plan(args.plan)
+    plan, repeated = _read_checked_plan(args.plan)
     policy = _load_policy(args.policy) if args.policy else plan.policy
     visits, teams = _read_day(args.visits, args.teams, policy)
     cfg: RuntimeConfig = args.config
     travel = travel_of_plan(plan, cfg, args.roads, policy)  # the plan's own source, or refuse
     problem = build_day(plan.day, visits, teams, policy, cfg, travel=travel)
-    violations = check(problem, plan)
+    violations = check(problem, plan, repeated=repeated)
     for v in violations:
         print(v)
+    if repeated:
+        print(f"note: {len(repeated)} visit(s) listed more than once; the other checks saw "
+              "each visit's first entry only", file=sys.stderr)
     if violations:
         print(f"{len(violations)} violation(s)", file=sys.stderr)
         return EXIT_VIOLATIONS
@@ -436,6 +474,52 @@ def _read_plan(path: Path) -> Plan:
     return plan_from_dict(read_json(path, str(path)), source=str(path))
 
 
+def _read_checked_plan(path: Path) -> tuple[Plan, Counter[str]]:
+    """A plan.json to check, and the visits it lists more than once (a violation, not bad input).
+
+    A `Plan` cannot hold a visit twice, so each visit's later entries (stops or unassigned)
+    are left out of the plan read, and counted for the checker's report.
+    """
+    from routeplan.io.limits import read_json
+    from routeplan.io.plan_json import plan_from_dict
+
+    doc, repeated = _without_repeats(read_json(path, str(path)))
+    return plan_from_dict(doc, source=str(path)), repeated
+
+
+def _without_repeats(doc: object) -> tuple[object, Counter[str]]:
+    """The plan document with each visit's first entry only (routes first, then unassigned).
+
+    Entries that are not objects with a string `visit_id` are kept for the reader to report.
+    """
+    from collections import Counter
+
+    repeated: Counter[str] = Counter()
+    if not isinstance(doc, dict):
+        return doc, repeated
+    seen: set[str] = set()
+
+    def first(entry: object) -> bool:
+        vid = entry.get("visit_id") if isinstance(entry, dict) else None
+        if not isinstance(vid, str):
+            return True
+        if vid in seen:
+            repeated[vid] += 1
+            return False
+        seen.add(vid)
+        return True
+
+    out = dict(doc)
+    if isinstance(doc.get("routes"), list):
+        out["routes"] = [
+            {**r, "stops": [s for s in r["stops"] if first(s)]}
+            if isinstance(r, dict) and isinstance(r.get("stops"), list) else r
+            for r in doc["routes"]]
+    if isinstance(doc.get("unassigned"), list):
+        out["unassigned"] = [u for u in doc["unassigned"] if first(u)]
+    return out, repeated
+
+
 def _read_day(visits_path: Path, teams_path: Path,
               policy: Policy) -> tuple[list[Visit], list[Team]]:
     """Read both files within the policy's limits, reporting the problems of both."""
@@ -459,6 +543,7 @@ def _read_day(visits_path: Path, teams_path: Path,
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from routeplan.cli.staging import staged
     from routeplan.io.atomic import write_atomic
@@ -494,7 +579,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     def announce(i: int, scenario: Scenario) -> None:
         if not args.quiet:
-            console.print(f"solving scenario {i + 1}/{len(out_scenarios)}: {scenario.name}")
+            console.print(f"solving scenario {i + 1}/{len(out_scenarios)}: "
+                          f"{escape(scenario.name)}")
 
     options = SolveOptions(time_limit_s=args.time_limit, solution_limit=args.solution_limit,
                            seed=args.seed)
@@ -550,7 +636,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     from routeplan.domain.clock import parse_hhmm
     from routeplan.io.atomic import write_atomic
     from routeplan.io.field_reports import read_outcomes, read_positions
-    from routeplan.io.plan_json import PLAN_FILE, write_plan
+    from routeplan.io.plan_json import PLAN_FILE
     from routeplan.solver import SolveOptions
     from routeplan.workflows.replan import Disruption, replan
     from routeplan.workflows.runtime import build_day, travel_of_plan
@@ -577,7 +663,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
                            seed=args.seed)
     new_plan, changes = replan(problem, plan, disruption, options)
     with staged(args.out) as stage:
-        files = write_plan(new_plan, stage.folder)
+        files = _write_plan_files(new_plan, stage.folder)
         files.append(write_atomic(stage.folder / "changes.json", json.dumps(
             changes.to_dict(), ensure_ascii=False, indent=2) + "\n"))
         written = stage.publish(files, last=PLAN_FILE)
@@ -592,7 +678,8 @@ def _cmd_replan(args: argparse.Namespace) -> int:
             for c in team_changes:
                 other = f" ({c.other_team})" if c.other_team else ""
                 print(f"  {team_id}: {c.change} {c.visit_id}{other}: {c.reason}")
-        shown = [p for p in written if p.suffix in (".json", ".csv") or p.name == "overview.html"]
+        shown = [p for p in written
+                 if p.suffix in (".json", ".csv", ".xlsx") or p.name == "overview.html"]
         for path in shown:
             print(f"wrote {path}")
         print(f"wrote {len(written) - len(shown)} more files (field pages, route sheets, assets)"

@@ -17,6 +17,12 @@ from routeplan.domain.team import Team
 from routeplan.domain.travel import Matrices, TravelData
 from routeplan.domain.visit import Visit
 
+#: The most visits one search takes; a larger day (with several teams) is decomposed into
+#: parts, and its travel data is built per part (no whole-day matrix).
+ONE_SEARCH_MAX_VISITS = 600
+#: The most points one dense matrix may span (8,000: 1 GiB of durations and distances a mode).
+DENSE_MAX_POINTS = 8_000
+
 
 @dataclass(frozen=True, eq=False)
 class Problem:
@@ -77,6 +83,10 @@ class Problem:
         rows += [travel.end_node[t] for t in teams]
         idx = np.asarray(rows, dtype=np.int64)
         by_mode = {}
+        if travel.lazy is not None:  # a part of a large day: its own dense matrices, now
+            wanted = {self.teams[t].mode for t in teams} if teams else set(travel.origins)
+            for mode in sorted(wanted):
+                by_mode[mode] = travel.lazy.dense(mode, rows, travel.origins.get(mode))
         for mode, m in travel.by_mode.items():
             if teams and mode not in {self.teams[t].mode for t in teams}:
                 continue
@@ -91,6 +101,23 @@ class Problem:
                        tuple(self.teams[t] for t in teams), self.policy, sub,
                        tuple(self.prefecture[i] for i in visits), self.warnings,
                        self.calendar)
+
+    @property
+    def lazy(self) -> bool:
+        """True for a large day whose travel is computed per part (no whole-day matrix)."""
+        return self.travel.lazy is not None
+
+    def dense(self) -> Problem:
+        """The same problem with dense matrices over all its points (a small day as it is)."""
+        if self.travel.lazy is None:
+            return self
+        points = len(self.travel.points)
+        if points > DENSE_MAX_POINTS:
+            raise InvalidInput(f"the day has {points:,} points; one matrix over them would need "
+                               f"{points * points * 16 / 2**30:.1f} GiB per mode (at most "
+                               f"{DENSE_MAX_POINTS:,} points): plan or re-plan it in parts "
+                               "(by prefecture)")
+        return self.restrict(range(len(self.visits)), range(len(self.teams)))
 
     def max_visits(self, team: Team) -> int:
         """A team's cap on visits: its own, never above the policy's."""

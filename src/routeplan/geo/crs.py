@@ -199,10 +199,13 @@ def wgs84_to_gcj02(lons: ArrayLike, lats: ArrayLike) -> tuple[FloatArray, FloatA
 def gcj02_to_wgs84(lons: ArrayLike, lats: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """GCJ-02 → WGS-84, exact: iterates the forward formula to a fixed point."""
     x, y = _as_arrays(lons, lats)
-    dlon, dlat = _gcj_offset(x, y, _VECTOR)
-    wx, wy = _invert(_wgs_to_gcj_raw, x, y, x - dlon, y - dlat)
     inside = _in_china(x, y)
-    return np.where(inside, wx, x), np.where(inside, wy, y)
+    out_x, out_y = x.copy(), y.copy()
+    if inside.any():  # only there: far outside China the iteration need not converge
+        ix, iy = x[inside], y[inside]
+        dlon, dlat = _gcj_offset(ix, iy, _VECTOR)
+        out_x[inside], out_y[inside] = _invert(_wgs_to_gcj_raw, ix, iy, ix - dlon, iy - dlat)
+    return out_x, out_y
 
 
 def gcj02_to_bd09(lons: ArrayLike, lats: ArrayLike) -> tuple[FloatArray, FloatArray]:

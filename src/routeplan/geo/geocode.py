@@ -465,7 +465,8 @@ def _interpret(answer: dict[str, Any]) -> GeocodeResult:
         return GeocodeResult.failed("AMap found no match for the address", "高德未能匹配该地址")
     adcode_text = str(answer.get("adcode") or "")
     province = _text(answer.get("province"))
-    if not adcode_text.isdigit() or int(adcode_text) // 10000 != HENAN:
+    if (not (adcode_text.isascii() and adcode_text.isdigit())
+            or int(adcode_text) // 10000 != HENAN):
         where = province or "an unknown place"
         return GeocodeResult.failed(
             f"AMap places the address in {where}, outside Henan",

@@ -48,7 +48,7 @@ _BY_CODE = {p.adcode: p for p in PREFECTURES}
 def prefecture(key: str | int) -> Prefecture:
     """Find a prefecture by adcode, Chinese name (with or without 市) or English name."""
     text = str(key).strip()
-    if text.isdigit() and int(text) in _BY_CODE:
+    if text.isascii() and text.isdigit() and int(text) in _BY_CODE:
         return _BY_CODE[int(text)]
     for p in PREFECTURES:
         if text in (p.name, p.name.removesuffix("市")) or text.lower() == p.name_en.lower():

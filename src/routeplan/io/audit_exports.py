@@ -6,11 +6,11 @@ written: a finding says how far a report was from the visit's point, not where i
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from routeplan.domain.clock import SHANGHAI
+from routeplan.io.spreadsheet import Value, table_xlsx
 from routeplan.rules.audit import AuditResult, AuditSummary, Finding, WeeklyRow
 
 #: Columns of the findings sheet: (Chinese header, what it holds).
@@ -69,37 +69,25 @@ def findings_to_xlsx(findings: Sequence[Finding]) -> bytes:
     """The findings as an .xlsx workbook, one row each under Chinese headers.
 
     Every cell from input (ids, details) is written as text, never as a formula: a team id
-    like `=HYPERLINK(...)` shows as those characters.
+    like `=HYPERLINK(...)` shows as those characters (see `io.spreadsheet`).
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "外访稽核"
-    ws.append([h for h, _ in XLSX_COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for n, f in enumerate(findings, start=2):
+    rows: list[list[Value]] = []
+    for f in findings:
         members = f.evidence.get("members_present")
-        row: list[object] = [
+        rows.append([
             f.code.value, f.code.label_zh, f.team_id, f.visit_id,
             f.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"), f.detail,
-            f.evidence.get("distance_m"), f.evidence.get("accuracy_m"),
+            _number(f.evidence.get("distance_m")), _number(f.evidence.get("accuracy_m")),
             ";".join(members) if isinstance(members, tuple) else "", f.plan_id,
-        ]
-        for col, value in enumerate(row, start=1):
-            cell = ws.cell(row=n, column=col)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                cell.value = value
-            elif value is not None:
-                cell.value = str(value)
-                cell.data_type = "s"  # text, even when it starts with "="
-    widths = (22, 16, 12, 14, 18, 60, 12, 14, 24, 18)
-    for letter, width in zip("ABCDEFGHIJ", widths, strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+        ])
+    return table_xlsx("外访稽核", [h for h, _ in XLSX_COLUMNS], rows,
+                      (22, 16, 12, 14, 18, 60, 12, 14, 24, 18))
+
+
+def _number(value: object) -> Value:
+    """Evidence that is a number stays one; anything else is shown as text."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return str(value)

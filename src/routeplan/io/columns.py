@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from routeplan.domain.team import Mode
 from routeplan.domain.visit import Place
@@ -17,67 +18,130 @@ from routeplan.geo.crs import Crs
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One input column: its canonical name, the other headers accepted for it, what it means."""
+    """One input column: its canonical name, the other headers accepted for it, what it means.
+
+    `kind` (id, text, number, integer, bool, time, date, list, choice) with `lo`/`hi` and
+    `choices` says what a JSON record holds there; `json_schema()` turns it into the JSON
+    Schema the HTTP API documents (the readers still do the checking, with located messages).
+    """
 
     name: str
     zh: tuple[str, ...]
     doc: str
     required: bool = False
     aliases: tuple[str, ...] = ()
+    kind: str = "text"
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] = ()
 
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of this column's value in a JSON record."""
+        from routeplan.io.limits import MAX_CELL_CHARS, MAX_ID_CHARS, MAX_LIST_ITEMS
+
+        schema: dict[str, Any]
+        if self.kind == "id":
+            schema = {"anyOf": [{"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS},
+                                {"type": "integer"}]}
+        elif self.kind in ("number", "integer"):
+            schema = {"type": self.kind}
+            if self.lo is not None:
+                schema["minimum"] = self.lo
+            if self.hi is not None:
+                schema["maximum"] = self.hi
+        elif self.kind == "bool":
+            schema = {"type": "boolean"}
+        elif self.kind == "time":
+            schema = {"type": "string", "pattern": r"^\d{1,2}[:：]\d{2}(:\d{2})?$",
+                      "examples": ["09:30"]}
+        elif self.kind == "date":
+            schema = {"type": "string", "format": "date"}
+        elif self.kind == "list":
+            schema = {"type": "array", "maxItems": MAX_LIST_ITEMS,
+                      "items": {"anyOf": [{"type": "string", "maxLength": MAX_ID_CHARS},
+                                          {"type": "integer"}]}}
+        elif self.kind == "choice":
+            schema = {"type": "string", "enum": list(self.choices)}
+        else:
+            schema = {"type": "string", "maxLength": MAX_CELL_CHARS}
+        headers = ", ".join((*self.aliases, *self.zh))
+        schema["description"] = self.doc + (f" Also accepted as: {headers}." if headers else "")
+        return schema
+
+
+_CRS = ("wgs84", "gcj02", "bd09")
+_PLACE = ("home", "workplace")
+_MODE = ("car", "ebike", "walk")
 
 VISIT_COLUMNS: tuple[Column, ...] = (
-    Column("visit_id", ("案件编号",), "Unique id of the visit (the case).", required=True),
+    Column("visit_id", ("案件编号",), "Unique id of the visit (the case).", required=True,
+           kind="id"),
     Column("borrower_id", ("客户编号",), "The borrower; at most one visit per borrower is planned "
-           "a day.", required=True),
+           "a day.", required=True, kind="id"),
     Column("lat", ("纬度",), "Latitude in the system named by `crs` (needed unless `address`).",
-           aliases=("latitude",)),
+           aliases=("latitude",), kind="number", lo=-90, hi=90),
     Column("lon", ("经度",), "Longitude in the system named by `crs` (needed unless `address`).",
-           aliases=("lng", "longitude")),
-    Column("crs", ("坐标系",), "Coordinate system of lat/lon: `wgs84` (default), `gcj02`, `bd09`."),
+           aliases=("lng", "longitude"), kind="number", lo=-180, hi=180),
+    Column("crs", ("坐标系",), "Coordinate system of lat/lon: `wgs84` (default), `gcj02`, `bd09`.",
+           kind="choice", choices=_CRS),
     Column("address", ("地址",), "Postal address; a row with an address and no lat/lon is placed "
            "by geocoding."),
     Column("service_min", ("服务时长(分钟)", "服务时长"), "Minutes at the door (default: the "
-           "policy's); 1 to 480."),
-    Column("priority", ("优先级",), "1 to 100, default 10."),
-    Column("window_start", ("可访开始",), "Borrower's availability or appointment opens (HH:MM)."),
-    Column("window_end", ("可访结束",), "Borrower's availability or appointment closes (HH:MM)."),
-    Column("place", ("地点类型",), "`home` (default) or `workplace`."),
-    Column("workplace_consent", ("单位外访同意",), "The borrower agreed to workplace visits."),
+           "policy's); 1 to 480.", kind="number", lo=1, hi=480),
+    Column("priority", ("优先级",), "1 to 100, default 10.", kind="integer", lo=1, hi=100),
+    Column("window_start", ("可访开始",), "Borrower's availability or appointment opens (HH:MM).",
+           kind="time"),
+    Column("window_end", ("可访结束",), "Borrower's availability or appointment closes (HH:MM).",
+           kind="time"),
+    Column("place", ("地点类型",), "`home` (default) or `workplace`.",
+           kind="choice", choices=_PLACE),
+    Column("workplace_consent", ("单位外访同意",), "The borrower agreed to workplace visits.",
+           kind="bool"),
     Column("consent_out_of_hours", ("非工作时间同意",), "The borrower asked for a visit outside "
-           "08:00-22:00 in the given window (needs window_start and window_end)."),
-    Column("must_visit", ("必访",), "Plan this visit before any optional one."),
-    Column("do_not_visit", ("禁止上门",), "Never visit (complaint, dispute, legal hold)."),
+           "08:00-22:00 in the given window (needs window_start and window_end).", kind="bool"),
+    Column("must_visit", ("必访",), "Plan this visit before any optional one.", kind="bool"),
+    Column("do_not_visit", ("禁止上门",), "Never visit (complaint, dispute, legal hold).",
+           kind="bool"),
     Column("skill", ("技能",), "A skill the team must have (e.g. a dialect)."),
-    Column("pin_team", ("指定外访组",), "Only this team may make the visit."),
-    Column("last_visit", ("上次外访日期",), "Date of the last field visit (YYYY-MM-DD)."),
-    Column("visits_last_7d", ("近7天外访次数",), "Field visits in the last 7 days, 0 or more."),
-    Column("demand", ("需求量",), "Load units the visit takes from a team's capacity (default 0)."),
+    Column("pin_team", ("指定外访组",), "Only this team may make the visit.", kind="id"),
+    Column("last_visit", ("上次外访日期",), "Date of the last field visit (YYYY-MM-DD).",
+           kind="date"),
+    Column("visits_last_7d", ("近7天外访次数",), "Field visits in the last 7 days, 0 or more.",
+           kind="integer", lo=0, hi=168),
+    Column("demand", ("需求量",), "Load units the visit takes from a team's capacity (default 0).",
+           kind="integer", lo=0, hi=1_000_000),
 )
 
 TEAM_COLUMNS: tuple[Column, ...] = (
-    Column("team_id", ("外访组编号",), "Unique id of the team.", required=True),
+    Column("team_id", ("外访组编号",), "Unique id of the team.", required=True, kind="id"),
     Column("members", ("组员",), "Collector ids, at least two; each collector in one team only.",
-           required=True),
-    Column("start_lat", ("出发纬度",), "Latitude where the day starts.", required=True),
-    Column("start_lon", ("出发经度",), "Longitude where the day starts.", required=True),
-    Column("end_lat", ("返回纬度",), "Latitude where the day ends (default: the start)."),
-    Column("end_lon", ("返回经度",), "Longitude where the day ends (default: the start)."),
+           required=True, kind="list"),
+    Column("start_lat", ("出发纬度",), "Latitude where the day starts.", required=True,
+           kind="number", lo=-90, hi=90),
+    Column("start_lon", ("出发经度",), "Longitude where the day starts.", required=True,
+           kind="number", lo=-180, hi=180),
+    Column("end_lat", ("返回纬度",), "Latitude where the day ends (default: the start).",
+           kind="number", lo=-90, hi=90),
+    Column("end_lon", ("返回经度",), "Longitude where the day ends (default: the start).",
+           kind="number", lo=-180, hi=180),
     Column("crs", ("坐标系",), "Coordinate system of the points: `wgs84` (default), `gcj02`, "
-           "`bd09`."),
-    Column("shift_start", ("班次开始",), "Shift starts (HH:MM).", required=True),
-    Column("shift_end", ("班次结束",), "Shift ends (HH:MM).", required=True),
-    Column("break_start", ("休息开始",), "The break starts no earlier than this (HH:MM)."),
-    Column("break_end", ("休息结束",), "The break starts no later than this (HH:MM)."),
+           "`bd09`.", kind="choice", choices=_CRS),
+    Column("shift_start", ("班次开始",), "Shift starts (HH:MM).", required=True, kind="time"),
+    Column("shift_end", ("班次结束",), "Shift ends (HH:MM).", required=True, kind="time"),
+    Column("break_start", ("休息开始",), "The break starts no earlier than this (HH:MM).",
+           kind="time"),
+    Column("break_end", ("休息结束",), "The break starts no later than this (HH:MM).", kind="time"),
     Column("break_min", ("休息时长(分钟)", "休息时长"), "Length of the break in minutes, 0 to "
-           "240 (needs break_start and break_end)."),
-    Column("skills", ("技能",), "Skills the team has."),
+           "240 (needs break_start and break_end).", kind="number", lo=0, hi=240),
+    Column("skills", ("技能",), "Skills the team has.", kind="list"),
     Column("max_visits", ("最多外访数",), "Most visits this team makes today, 0 to 200 (never "
-           "above the policy's)."),
-    Column("mode", ("出行方式",), "`car` (default), `ebike` or `walk`."),
+           "above the policy's).", kind="integer", lo=0, hi=200),
+    Column("mode", ("出行方式",), "`car` (default), `ebike` or `walk`.",
+           kind="choice", choices=_MODE),
     Column("prefectures", ("负责地市",), "Prefectures the team serves, adcodes or names "
-           "(default: all)."),
-    Column("capacity", ("容量",), "Load units the team can take (default: unlimited)."),
+           "(default: all).", kind="list"),
+    Column("capacity", ("容量",), "Load units the team can take (default: unlimited).",
+           kind="integer", lo=0, hi=1_000_000),
 )
 
 #: Chinese headers of each table, header -> canonical column (the documented mapping).

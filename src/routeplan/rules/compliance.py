@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -56,9 +56,15 @@ _LEGAL_MIN_TEAM = 2
 _MAX_SPEED_MS = 120 / 3.6
 
 
-def check(problem: Problem, plan: Plan) -> list[str]:
-    """Every rule the plan breaks, one line each; empty when the plan is lawful."""
-    return _Checker(problem, plan).run()
+def check(problem: Problem, plan: Plan, *, repeated: Mapping[str, int] | None = None
+          ) -> list[str]:
+    """Every rule the plan breaks, one line each; empty when the plan is lawful.
+
+    `repeated`: visit ids a plan document listed more often than the `Plan` holds them (a
+    `Plan` cannot hold a visit twice, so its reader left the extra entries out), with the
+    number left out; each is a violation of "every visit exactly once".
+    """
+    return _Checker(problem, plan, repeated or {}).run()
 
 
 def assert_compliant(problem: Problem, plan: Plan) -> None:
@@ -126,9 +132,10 @@ class _Leg:
 class _Checker:
     """One run of the checks over one problem and plan; collects violation lines."""
 
-    def __init__(self, problem: Problem, plan: Plan) -> None:
+    def __init__(self, problem: Problem, plan: Plan, repeated: Mapping[str, int]) -> None:
         self.problem = problem
         self.plan = plan
+        self.repeated = repeated
         self.policy = problem.policy
         self.out: list[str] = []
         self.visit_at = {v.visit_id: i for i, v in enumerate(problem.visits)}
@@ -326,6 +333,7 @@ class _Checker:
 
     def accounting(self) -> None:
         seen: Counter[str] = Counter(self.plan.visit_ids())
+        seen.update(self.repeated)
         for vid, n in seen.items():
             if vid not in self.visit_at:
                 self.bad(f"visit {vid}: accounting: not a visit of the problem")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from routeplan.domain.plan import Plan
-from routeplan.domain.problem import Problem
+from routeplan.domain.problem import ONE_SEARCH_MAX_VISITS, Problem
 from routeplan.solver.decompose import PartRunner, solve_decomposed
 from routeplan.solver.solve import Progress, SolveOptions
 from routeplan.solver.solve import solve as solve_single
 
 #: Above this many visits (and with more than one team) a day is decomposed.
-DECOMPOSE_ABOVE = 600
+DECOMPOSE_ABOVE = ONE_SEARCH_MAX_VISITS
 
 
 def solve(
@@ -28,4 +28,4 @@ def solve(
     if len(problem.visits) > decompose_above and len(problem.teams) > 1:
         return solve_decomposed(problem, options, runner=runner, progress=progress,
                                 should_stop=should_stop)
-    return solve_single(problem, options, progress=progress, should_stop=should_stop)
+    return solve_single(problem.dense(), options, progress=progress, should_stop=should_stop)

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from routeplan.domain.geo import LonLat
 from routeplan.domain.team import Mode
-from routeplan.domain.travel import IntMatrix, Matrices, ModeSource
+from routeplan.domain.travel import Block, IntMatrix, Matrices, ModeSource
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -46,6 +46,15 @@ class HaversineMatrix:
         speed_ms = self.speeds_kmh[mode] / 3.6
         durations: IntMatrix = np.rint(road_m / speed_ms).astype(np.int64)
         return Matrices(durations, distances, source=self.name, origin=self.origin(mode))
+
+    def block(self, origins: Sequence[LonLat], destinations: Sequence[LonLat],
+              mode: Mode) -> Block:
+        """From each origin to each destination, without building any square matrix."""
+        road_m = great_circle_m(origins, destinations) * self.detour_factor
+        speed_ms = self.speeds_kmh[mode] / 3.6
+        return Block(np.rint(road_m / speed_ms).astype(np.int64),
+                     np.rint(road_m).astype(np.int64),
+                     (True,) * len(origins), (True,) * len(destinations))
 
     def origin(self, mode: Mode) -> ModeSource:
         """The estimate's parameters for `mode`: all a later reader needs to redo it."""

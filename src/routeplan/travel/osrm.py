@@ -28,7 +28,7 @@ import numpy.typing as npt
 from routeplan.domain.errors import InvalidInput, RoutingError
 from routeplan.domain.geo import LonLat
 from routeplan.domain.team import Mode
-from routeplan.domain.travel import UNREACHABLE, IntMatrix, Matrices, ModeSource
+from routeplan.domain.travel import UNREACHABLE, Block, IntMatrix, Matrices, ModeSource
 from routeplan.travel.roads import MODE_PROFILE, graph_identity, graph_path, is_built
 
 type FloatMatrix = npt.NDArray[np.float64]
@@ -164,6 +164,45 @@ class _OsrmSource(ABC):
                 dur[a:a + len(rows), b:b + len(cols)] = t.durations
                 dist[a:a + len(rows), b:b + len(cols)] = t.distances
                 snap[a:a + len(rows)] = t.source_snap_m
+
+    def block(self, origins: Sequence[LonLat], destinations: Sequence[LonLat],
+              mode: Mode) -> Block:
+        """Durations and distances from each origin to each destination (tables in chunks)."""
+        self._check_mode(mode)
+        no, nd = len(origins), len(destinations)
+        dur = np.full((no, nd), np.nan)
+        dist = np.full((no, nd), np.nan)
+        o_snap = np.full(no, np.inf)
+        d_snap = np.full(nd, np.inf)
+        with self._session():
+            while True:
+                step = max(1, (self._table_limit or max(no, nd)))
+                try:
+                    for a in range(0, no, step):
+                        rows = list(range(a, min(no, a + step)))
+                        for b in range(0, nd, step):
+                            cols = list(range(b, min(nd, b + step)))
+                            coords = [origins[i] for i in rows] + [destinations[j] for j in cols]
+                            if len(coords) < 2:
+                                coords = coords * 2
+                            t = self._table(mode, coords, range(len(rows)),
+                                            range(len(rows), len(rows) + len(cols)))
+                            dur[a:a + len(rows), b:b + len(cols)] = t.durations
+                            dist[a:a + len(rows), b:b + len(cols)] = t.distances
+                            o_snap[a:a + len(rows)] = t.source_snap_m[:len(rows)]
+                            d_snap[b:b + len(cols)] = t.destination_snap_m[:len(cols)]
+                    break
+                except _TooBigError:
+                    if step <= 2:
+                        raise RoutingError(f"{self.name}: refuses even a 2x2 table") from None
+                    self._table_limit = step // 2
+        o_ok, d_ok = o_snap <= self.max_snap_m, d_snap <= self.max_snap_m
+        durations, distances = _to_int(dur), _to_int(dist)
+        for arr in (durations, distances):
+            arr[~o_ok, :] = UNREACHABLE
+            arr[:, ~d_ok] = UNREACHABLE
+        return Block(durations, distances, tuple(bool(s) for s in o_ok),
+                     tuple(bool(s) for s in d_ok))
 
     def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:
         """Road polyline through `points` in order.

@@ -19,7 +19,7 @@ from routeplan.domain.errors import InputProblem, InvalidInput, RoutingError
 from routeplan.domain.geo import LonLat
 from routeplan.domain.policy import Policy
 from routeplan.domain.team import Mode
-from routeplan.domain.travel import Matrices, ModeSource, TravelRecord
+from routeplan.domain.travel import Block, Matrices, ModeSource, TravelRecord
 from routeplan.travel.cache import MatrixCache, cache_key
 from routeplan.travel.haversine import HaversineMatrix
 from routeplan.travel.matrix import TravelMatrix
@@ -82,6 +82,26 @@ class RoadTravel:
         if self.cache is not None:
             self.cache.put(key, found)
         return found
+
+    def block(self, origins: Sequence[LonLat], destinations: Sequence[LonLat],
+              mode: Mode) -> Block:
+        """A rectangle of a large day's travel, from the mode's one source.
+
+        Never falls back mid-way: the day's record names one source per mode, so an engine
+        failure here is refused whatever the policy says.
+        """
+        engine = self.engine_for(mode)
+        if engine is None:
+            return self.fallback.block(origins, destinations, mode)
+        return block_of(engine, origins, destinations, mode)
+
+    def origin(self, mode: Mode) -> ModeSource:
+        """The source of `mode`'s answers: its road engine, or the straight-line fallback."""
+        engine = self.engine_for(mode)
+        if engine is None:
+            return replace(self.fallback.origin(mode), fallback=(
+                f"no road graph for {mode.value} ({MODE_PROFILE[mode]} profile)"))
+        return engine.origin(mode)
 
     def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:
         engine = self.engine_for(mode)
@@ -193,6 +213,13 @@ class RecordedTravel:
             found = replace(found, warnings=(*found.warnings, note), origin=want)
         return found
 
+    def block(self, origins: Sequence[LonLat], destinations: Sequence[LonLat],
+              mode: Mode) -> Block:
+        return block_of(self._engine(mode), origins, destinations, mode)
+
+    def origin(self, mode: Mode) -> ModeSource:
+        return self.record.get(mode) or self.default.origin(mode)
+
     def geometry(self, points: Sequence[LonLat], mode: Mode) -> list[LonLat]:
         return self._engine(mode).geometry(points, mode)
 
@@ -254,3 +281,27 @@ def _embedded_with(dirs: Sequence[Path], mode: Mode, src: ModeSource) -> TravelM
         if mode in engine.modes and engine.origin(mode).graph == src.graph:
             return engine
     return None
+
+
+def block_of(source: TravelMatrix, origins: Sequence[LonLat], destinations: Sequence[LonLat],
+             mode: Mode) -> Block:
+    """A rectangle from any source: its own `block`, else a square over both sets, sliced.
+
+    The square is fine for the small sources of tests; every source routeplan ships has
+    its own `block`.
+    """
+    own = getattr(source, "block", None)
+    if own is not None:
+        found: Block = own(origins, destinations, mode)
+        return found
+    m = source.matrices([*origins, *destinations], mode)
+    o, d = len(origins), len(destinations)
+    flags = [m.is_snapped(i) for i in range(o + d)]
+    return Block(m.durations[:o, o:o + d].copy(), m.distances[:o, o:o + d].copy(),
+                 tuple(flags[:o]), tuple(flags[o:]))
+
+
+def origin_of(source: TravelMatrix, mode: Mode) -> ModeSource | None:
+    """What a plan records of `source`'s answers for `mode` (None: a source that cannot say)."""
+    own = getattr(source, "origin", None)
+    return None if own is None else own(mode)

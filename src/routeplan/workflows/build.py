@@ -15,12 +15,14 @@ from routeplan.domain.calendar import HolidayCalendar
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.geo import LonLat
 from routeplan.domain.policy import Policy
+from routeplan.domain.problem import ONE_SEARCH_MAX_VISITS as DENSE_MAX_VISITS
 from routeplan.domain.problem import Problem
 from routeplan.domain.team import Mode, Team
-from routeplan.domain.travel import Matrices, TravelData
+from routeplan.domain.travel import Block, LazyPairs, Matrices, ModeSource, TravelData
 from routeplan.domain.visit import Visit
 from routeplan.travel.haversine import HaversineMatrix
 from routeplan.travel.matrix import TravelMatrix
+from routeplan.travel.provider import block_of, origin_of
 
 if TYPE_CHECKING:
     from routeplan.geo.geocode import Geocoder
@@ -92,12 +94,15 @@ def build_problem(
     geocoder: Geocoder | None = None,
     warnings: Sequence[str] = (),
     calendar: HolidayCalendar | None = None,
+    dense_max: int = DENSE_MAX_VISITS,
 ) -> Problem:
     """Turn validated visits and teams into an immutable Problem with its matrices.
 
     Raises InvalidInput for roster errors, for visits outside Henan when the policy says
     `outside_region = "reject"`, and for a day no holiday calendar covers when the policy says
     `calendar.uncovered_year = "refuse"` (the default). `calendar` defaults to the shipped one.
+    Above `dense_max` located visits (with several teams: a day the solver decomposes) the
+    travel data is lazy: no whole-day matrix is built, each part gets its own.
     """
     day_problems = check_plannable_day(day, policy, calendar)
     if day_problems:
@@ -142,15 +147,42 @@ def build_problem(
         points.append(t.end_point)
 
     source = travel if travel is not None else default_travel(policy)
-    by_mode: dict[Mode, Matrices] = {}
     notes = list(warnings)
-    for mode in sorted({t.mode for t in teams_t}):
+    modes = sorted({t.mode for t in teams_t})
+    if len(located) > dense_max and len(teams_t) > 1:
+        # a day the solver decomposes: no whole-day matrix, each part gets its own
+        origins: dict[Mode, ModeSource] = {}
+        for mode in modes:
+            origin = origin_of(source, mode)
+            origins[mode] = origin if origin is not None else ModeSource(source.name)
+            if origin is not None and origin.fallback:
+                notes.append(f"{origin.fallback}: {mode.value} travel times are straight-line "
+                             f"estimates (x{origin.detour_factor:g} detour at "
+                             f"{origin.speed_kmh:g} km/h)")
+        lazy = LazyPairs(_Blocks(source), points, start_node + end_node)
+        data = TravelData(tuple(points), tuple(visit_node), tuple(start_node),
+                          tuple(end_node), {}, source=source.name, lazy=lazy, origins=origins)
+        return Problem(day, visits_t, teams_t, policy, data, prefecture, tuple(notes),
+                       calendar)
+    by_mode: dict[Mode, Matrices] = {}
+    for mode in modes:
         m = source.matrices(points, mode)
         by_mode[mode] = m
         notes.extend(w for w in m.warnings if w not in notes)
     data = TravelData(tuple(points), tuple(visit_node), tuple(start_node), tuple(end_node),
                       by_mode, source=source.name)
     return Problem(day, visits_t, teams_t, policy, data, prefecture, tuple(notes), calendar)
+
+
+class _Blocks:
+    """Any travel source as the lazy data's block source."""
+
+    def __init__(self, source: TravelMatrix) -> None:
+        self.source = source
+
+    def block(self, origins: Sequence[LonLat], destinations: Sequence[LonLat],
+              mode: Mode) -> Block:
+        return block_of(self.source, origins, destinations, mode)
 
 
 def _check_roster_early(visits: tuple[Visit, ...], teams: tuple[Team, ...],

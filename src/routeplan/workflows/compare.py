@@ -255,11 +255,12 @@ def reason_rows(doc: Mapping[str, Any]) -> list[tuple[str, list[int]]]:
 def comparison_table(doc: Mapping[str, Any]) -> Any:
     """A rich Table: one column per scenario, one row per figure, then unassigned by reason."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"what-if for {doc.get('date', '')}")
     table.add_column("figure")
     for s in doc["scenarios"]:
-        table.add_column(str(s["name"]), justify="right")
+        table.add_column(Text(str(s["name"])), justify="right")  # a name is text, not markup
     columns = [table_cells(s["kpis"]) for s in doc["scenarios"]]
     for row, (label, _key, _fmt) in enumerate(TABLE_ROWS):
         table.add_row(label, *(col[row] for col in columns))

@@ -280,6 +280,7 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
 
     `progress` and `should_stop` reach the search of the free part, as for a whole day.
     """
+    problem = problem.dense()  # a re-plan splices the day's matrices (a large day's, once)
     _validate(problem, plan, disruption)
     d = disruption
     options = options or SolveOptions()
