@@ -225,6 +225,20 @@ def test_a_dropped_team_moves_only_its_own_visits() -> None:
     assert {c.reason for c in ch.teams[team]} == {"team_dropped"}
 
 
+def test_a_dropped_team_with_every_other_team_locked_leaves_its_visits_explained() -> None:
+    """Every team but a dropped one locked: no team is free to take the dropped team's
+    visits, yet each left out reads as the day's teams see it (full, not "no eligible team"),
+    and the re-plan passes the checker."""
+    problem, plan = mid_problem(), mid_plan()
+    team = max(plan.routes, key=lambda r: sum(s.start > NOON for s in r.stops)).team_id
+    others = frozenset(r.team_id for r in plan.routes) - {team}
+    d = Disruption(now=NOON, dropped_teams=frozenset({team}), locked_teams=others)
+    new = _checked(problem, plan, d).plan
+    mine = {s.visit_id for s in plan.route(team).stops if s.start > NOON}  # type: ignore[union-attr]
+    left = {u.visit_id: u.reason for u in new.unassigned if u.visit_id in mine}
+    assert left and Reason.NO_ELIGIBLE_TEAM not in left.values()
+
+
 def test_a_late_team_goes_on_late_and_keeps_its_order() -> None:
     """A team reports it can go on only 75 min after its next stop: it restarts then, its
     stops keep their order, what no longer fits is forced, and few others change."""

@@ -64,7 +64,7 @@ from routeplan.rules import reasons as explain
 from routeplan.rules.compliance import assert_compliant
 from routeplan.solver import SolveOptions, solve
 from routeplan.solver.anchored import Anchor, ChangePrice, solve_anchored
-from routeplan.solver.screen import visit_windows
+from routeplan.solver.screen import screen, visit_windows
 from routeplan.solver.solve import Progress
 from routeplan.travel.matrix import TravelMatrix
 from routeplan.workflows.build import default_travel
@@ -383,6 +383,7 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
                                    progress=progress, should_stop=should_stop)
     assert_compliant(free_problem, free_plan)
     parts.append((free_problem, free_plan))
+    free_plan = _explained_among_all(rest, pool, free_plan)
     for r in free_plan.routes:
         if r.stops:
             new_routes[r.team_id] = r
@@ -412,6 +413,30 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
     changes = _changes(problem, plan, merged, states, d, frozenset(required | late),
                        frozenset(late), base_version)
     return Replanned(merged, changes, tuple(parts))
+
+
+def _explained_among_all(rest: Problem, pool: Sequence[int], free_plan: Plan) -> Plan:
+    """The free part's unassigned visits, explained among every team that goes on.
+
+    The free part leaves locked teams out, so a visit only a locked team could take reads
+    there as having no eligible team (or as unreachable). Among all the teams it has one:
+    that team is full with the stops it was told, so the visit is over capacity.
+    """
+    among_free = {u.visit_id for u in free_plan.unassigned
+                  if u.reason in (Reason.NO_ELIGIBLE_TEAM, Reason.UNREACHABLE)}
+    if not among_free:
+        return free_plan
+    whole = rest.restrict(list(pool), list(range(len(rest.teams))))
+    screened = screen(whole)
+    rejected = {whole.visits[i].visit_id: e for i, e in screened.rejected.items()}
+    out = []
+    for u in free_plan.unassigned:
+        if u.visit_id not in among_free:
+            out.append(u)
+            continue
+        e = rejected.get(u.visit_id) or explain.over_capacity(whole.visit(u.visit_id).priority)
+        out.append(Unassigned(u.visit_id, e.reason, e.detail, e.detail_en))
+    return replace(free_plan, unassigned=tuple(out))
 
 
 def _told_order(st: _TeamState, d: Disruption, old_stop: Mapping[str, tuple[str, Stop]]
