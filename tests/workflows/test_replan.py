@@ -239,6 +239,22 @@ def test_a_dropped_team_with_every_other_team_locked_leaves_its_visits_explained
     assert left and Reason.NO_ELIGIBLE_TEAM not in left.values()
 
 
+def test_a_locked_team_never_comes_earlier_than_it_told_the_borrower() -> None:
+    """Every team locked after one cancellation: no remaining stop starts before the time
+    it was planned (a team early waits), so a freed slot does not pull the afternoon forward."""
+    problem, plan = mid_problem(), mid_plan()
+    team = max(plan.routes, key=lambda r: sum(s.start > NOON for s in r.stops)).team_id
+    stop = next(s for t, s in _ahead(plan, NOON) if t == team)
+    d = Disruption(now=NOON, cancelled=frozenset({stop.visit_id}),
+                   locked_teams=frozenset(r.team_id for r in plan.routes))
+    new = _checked(problem, plan, d).plan
+    told = {s.visit_id: s.start for _t, s in _ahead(plan, NOON)}
+    after = {s.visit_id: s.start for r in new.routes for s in r.stops if s.visit_id in told}
+    assert after and all(at >= told[v] for v, at in after.items())
+    nxt = [s for s in new.route(team).stops if s.start > NOON]  # type: ignore[union-attr]
+    assert not nxt or nxt[0].start >= stop.start
+
+
 def test_a_late_team_goes_on_late_and_keeps_its_order() -> None:
     """A team reports it can go on only 75 min after its next stop: it restarts then, its
     stops keep their order, what no longer fits is forced, and few others change."""

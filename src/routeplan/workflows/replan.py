@@ -306,6 +306,11 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
         for s in st.committed:
             taken.setdefault(s.borrower_id, s.visit_id)
 
+    # the start each visit was told (a rescheduled one: its new time); a team kept in its
+    # order never serves a stop earlier than that, it waits
+    told_at = {vid: stop.start for vid, (_t, stop) in old_stop.items()}
+    told_at.update(d.rescheduled)
+
     # locked teams first: their remaining stops, in order, re-timed
     parts: list[tuple[Problem, Plan]] = []
     new_routes: dict[str, Route] = {}
@@ -316,7 +321,7 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
         order = [rest_visit_at[v] for v in _told_order(st, d, old_stop)
                  if v in rest_visit_at and problem.visit(v).borrower_id not in taken]
         sub = rest.restrict(order, [rest_team_at[st.team.team_id]])
-        route = _timed_in_order(sub, list(range(len(order))))
+        route = _timed_in_order(sub, list(range(len(order))), told_at)
         kept = [s.visit_id for s in route.stops]
         sub = sub.restrict([sub.visit_index[v] for v in kept], [0])
         part = Plan(sub.day, (route,), (), compute_kpis(sub, (route,), ()), sub.policy,
@@ -356,7 +361,7 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
     for k, st in enumerate(free_states):
         ids = [v for v in _told_order(st, d, old_stop) if v in free_problem.visit_index]
         sub = free_problem.restrict([free_problem.visit_index[v] for v in ids], [k])
-        route = _timed_in_order(sub, list(range(len(ids))))
+        route = _timed_in_order(sub, list(range(len(ids))), told_at)
         told[st.team.team_id] = ids
         fits[st.team.team_id] = {s.visit_id: s.start for s in route.stops}
     policy = problem.policy
@@ -663,23 +668,26 @@ def _spliced(day: TravelData, mode: Mode, rows: list[int | None], points: list[L
                     m.warnings)
 
 
-def _timed_in_order(problem: Problem, order: list[int]) -> Route:
+def _timed_in_order(problem: Problem, order: list[int],
+                    not_before: Mapping[str, int] | None = None) -> Route:
     """The single team of `problem` serves `order` in that order, as early as it can.
 
-    The break is taken at the stop it is at, as late as the next service allows: before the
-    first stop whose departure would pass the end of its window. A stop that cannot be served
-    in order is left out (it returns to the pool); so is the last stop while the team cannot
-    be back by its shift end.
+    No stop starts before its time in `not_before` (the time the team was told: it waits
+    there rather than knock early). The break is taken at the stop it is at, as late as the
+    next service allows: before the first stop whose departure would pass the end of its
+    window. A stop that cannot be served in order is left out (it returns to the pool); so is
+    the last stop while the team cannot be back by its shift end.
     """
     order = list(order)
     while True:
-        outcome = _try_order(problem, order)
+        outcome = _try_order(problem, order, not_before or {})
         if isinstance(outcome, Route):
             return outcome
         order.remove(outcome)
 
 
-def _try_order(problem: Problem, order: Sequence[int]) -> Route | int:
+def _try_order(problem: Problem, order: Sequence[int],
+               not_before: Mapping[str, int]) -> Route | int:
     team = problem.teams[0]
     travel = problem.travel
     mode = team.mode
@@ -697,7 +705,8 @@ def _try_order(problem: Problem, order: Sequence[int]) -> Route | int:
         leg, leg_m = travel.duration(mode, node, vn), travel.distance(mode, node, vn)
         service = problem.service_s(v)
         arrival = t + leg
-        start = max(arrival, hard.start)
+        told = not_before.get(v.visit_id, 0)
+        start = max(arrival, hard.start, told)
         if owed and bw is not None and start + service > bw.end:
             b = max(t, bw.start)
             if b > bw.end:
@@ -705,7 +714,7 @@ def _try_order(problem: Problem, order: Sequence[int]) -> Route | int:
             brk = BreakSlot(b, b + team.break_s)
             owed = False
             arrival = brk.end + leg
-            start = max(arrival, hard.start)
+            start = max(arrival, hard.start, told)
         if start + service > hard.end:
             return i
         stops.append(Stop(v.visit_id, v.borrower_id, v.location, arrival, start,
