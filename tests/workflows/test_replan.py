@@ -349,3 +349,24 @@ def test_random_disruptions_keep_committed_stops_and_change_little(d: Disruption
     result = _checked(mid_problem(), mid_plan(), d)
     bound = DROPPED_BOUND if d.dropped_teams else CHOSEN_BOUND
     assert _chosen(result.changes) <= bound
+
+
+def test_a_break_planned_on_the_road_restarts_from_where_the_team_had_driven() -> None:
+    """A team left its stop at 10:46 for a 72-minute leg and stopped for its 11:30-12:30
+    break on the way: at 12:30 it goes on from 44/72 of the way, not from the stop it left
+    (which would make it drive the whole leg again and arrive 44 minutes late)."""
+    from routeplan.domain.plan import BreakSlot
+    from routeplan.workflows.replan import _on_the_road
+
+    left = Stop("A", "BA", (113.60, 34.70), 9 * H, 9 * H, 10 * H + 46 * 60)
+    ahead = Stop("B", "BB", (113.72, 34.76), 12 * H + 59 * 60, 12 * H + 59 * 60, 13 * H + 19 * 60,
+                 travel_s=72 * 60)
+    brk = BreakSlot(11 * H + 30 * 60, 12 * H + 30 * 60)
+    point = _on_the_road((left, ahead), (left,), (brk,))
+    assert point is not None
+    share = 44 / 72
+    assert point == pytest.approx((113.60 + 0.12 * share, 34.70 + 0.06 * share), abs=1e-6)
+    # a break taken at the stop (before leaving) or none kept: the team is at its stop
+    at_stop = BreakSlot(10 * H, 10 * H + 40 * 60)
+    assert _on_the_road((left, ahead), (left,), (at_stop,)) is None
+    assert _on_the_road((left, ahead), (left,), ()) is None

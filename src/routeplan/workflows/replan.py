@@ -492,8 +492,11 @@ def _team_state(problem: Problem, route: Route | None, k: int, d: Disruption) ->
     ready = max([ready, *(b.end for b in kept)])
 
     origin: str
+    on_road = _on_the_road(stops, committed, kept)
     if team.team_id in d.positions:
         start, node, origin = d.positions[team.team_id], None, "position"
+    elif on_road is not None:
+        start, node, origin = on_road, None, "position"
     elif committed:
         last = max(committed, key=lambda s: s.departure)
         start = last.location
@@ -519,6 +522,33 @@ def _team_state(problem: Problem, route: Route | None, k: int, d: Disruption) ->
             capacity=None if team.capacity is None else max(0, team.capacity - demand))
     return _TeamState(team, k, route, committed, remaining, kept, rest_team, node, ready,
                       origin, start)
+
+
+def _on_the_road(stops: Sequence[Stop], committed: Sequence[Stop],
+                 kept: Sequence[BreakSlot]) -> LonLat | None:
+    """Where a team is when its break was planned on the road, else None.
+
+    A break may fall inside a leg (the team left its last committed stop, drove, stopped for
+    the break). It then goes on from the point it had reached, the straight-line share of
+    the leg driven before the break, not from the stop it left: restarting there would make
+    it drive the whole leg again and push its afternoon late.
+    """
+    if not committed or not kept:
+        return None
+    last = max(committed, key=lambda s: s.departure)
+    at = next((i for i, s in enumerate(stops) if s.visit_id == last.visit_id), None)
+    if at is None or at + 1 >= len(stops):
+        return None
+    nxt = stops[at + 1]
+    if nxt.visit_id in {s.visit_id for s in committed}:
+        return None
+    brk = max(kept, key=lambda b: b.start)
+    driven = brk.start - last.departure
+    if nxt.travel_s <= 0 or not 0 < driven < nxt.travel_s or nxt.arrival <= brk.start:
+        return None
+    share = driven / nxt.travel_s
+    (x0, y0), (x1, y1) = last.location, nxt.location
+    return (round(x0 + (x1 - x0) * share, 6), round(y0 + (y1 - y0) * share, 6))
 
 
 def _relinked(problem: Problem, k: int, committed: tuple[Stop, ...]) -> tuple[Stop, ...]:
