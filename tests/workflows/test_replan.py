@@ -370,3 +370,16 @@ def test_a_break_planned_on_the_road_restarts_from_where_the_team_had_driven() -
     at_stop = BreakSlot(10 * H, 10 * H + 40 * 60)
     assert _on_the_road((left, ahead), (left,), (at_stop,)) is None
     assert _on_the_road((left, ahead), (left,), ()) is None
+
+
+def test_a_locked_late_team_s_lateness_is_forced_not_chosen() -> None:
+    """A locked team that can go on only 90 minutes later keeps its order; every visit it
+    now serves late (or cannot keep) counts as forced by the disruption."""
+    problem, plan = mid_problem(), mid_plan()
+    team = max(plan.routes, key=lambda r: sum(s.start > NOON for s in r.stops)).team_id
+    d = Disruption(now=NOON, locked_teams=frozenset({team}),
+                   available_from={team: NOON + 90 * 60})
+    ch = _checked(problem, plan, d).changes
+    mine = {c.visit_id for c in ch.teams[team] if c.change in ("retimed", "removed",
+                                                              "moved_out")}
+    assert mine and mine <= ch.required

@@ -410,6 +410,10 @@ def replan_detail(problem: Problem, plan: Plan, disruption: Disruption,
     required = {v for t, order in told.items() for v in order if v not in fits[t]}
     late = {v for t, starts in fits.items() for v, at in starts.items()
             if v in old_stop and at - old_stop[v][1].start > tolerance}
+    # a locked team's stops run late only because the team does (it keeps its order)
+    late.update(s.visit_id for t in d.locked_teams if t in new_routes
+                for s in new_routes[t].stops
+                if s.visit_id in old_stop and s.start - old_stop[s.visit_id][1].start > tolerance)
     for st in states:
         if st.team.team_id not in free_ids:
             required.update(s.visit_id for s in st.remaining if s.visit_id not in kept_by_locked)
