@@ -67,7 +67,8 @@ class PlanJob:
                              if o.visit_id in routed)
             disruption = disruption_from_json(control.replan_json, outcomes)
             plan, changes = replan(problem, old, disruption, options,
-                                   progress=ctx.on_progress, should_stop=should_stop)
+                                   progress=ctx.on_progress, should_stop=should_stop,
+                                   base_version=control.base_version)
             store.plans.set_changes(job.plan_id, job.version, changes.to_dict())
         # what the solve did, whether or not the search reported progress on the way
         k = plan.kpis

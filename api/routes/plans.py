@@ -298,11 +298,13 @@ def _plan_body(services: Services, read: PlanRead) -> bytes:
         error=json.loads(read.error) if read.error else None,
         plan=None, events=events,
         policy=PolicyUsed(name=read.policy_name, version=read.policy_version),
-        versions=list(read.versions),
-        changes=json.loads(control.changes_json) if control and control.changes_json else None)
-    # the plan goes out as stored (typed in the schema as PlanContract, not re-serialised)
+        versions=list(read.versions), changes=None)
+    # the plan and the changes go out as stored (typed in the schema as PlanContract and
+    # ChangesContract, not re-serialised)
     doc = out.model_dump(mode="json", exclude={"overview_link"})
     doc["plan"] = plan
+    doc["changes"] = (json.loads(control.changes_json) if control and control.changes_json
+                      else None)
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     if contract is not None:
         services.bodies.put(key, body)

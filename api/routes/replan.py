@@ -45,6 +45,17 @@ def _now_s(text: str, day: Any) -> int:
     return local.hour * 3600 + local.minute * 60 + local.second
 
 
+def _hhmm_map(values: dict[str, str], name: str, problems: list[InputProblem]) -> dict[str, int]:
+    """{id: "HH:MM"} as {id: seconds}; each bad time is one problem at its pointer."""
+    out: dict[str, int] = {}
+    for key, text in values.items():
+        try:
+            out[key] = parse_hhmm(text, name)
+        except InvalidInput:
+            problems.append(InputProblem(f"/{name}/{key}", f"{text[:20]!r} is not HH:MM"))
+    return out
+
+
 def _replan(services: Services, caller: Caller, plan_id: str, body: ReplanIn) -> VersionAccepted:
     state = services.store.plans.get(plan_id)
     if state is None:
@@ -65,6 +76,12 @@ def _replan(services: Services, caller: Caller, plan_id: str, body: ReplanIn) ->
                      for i, t in enumerate(getattr(body, name)) if t not in teams]
     problems += [InputProblem(f"/positions/{t}", f"team {t!r} is not in the plan")
                  for t in body.positions if t not in teams]
+    problems += [InputProblem(f"/teams_available_from/{t}", f"team {t!r} is not in the plan")
+                 for t in body.teams_available_from if t not in teams]
+    problems += [InputProblem(f"/rescheduled/{v}", f"visit {v!r} is not in the plan")
+                 for v in body.rescheduled if v not in visits]
+    available_from = _hhmm_map(body.teams_available_from, "teams_available_from", problems)
+    rescheduled = _hhmm_map(body.rescheduled, "rescheduled", problems)
     now_s: int | None = None
     try:
         now_s = _now_s(body.now, state.plan.day)
@@ -82,7 +99,8 @@ def _replan(services: Services, caller: Caller, plan_id: str, body: ReplanIn) ->
         disruption = Disruption(
             now=now_s, done=frozenset(body.done), cancelled=frozenset(body.cancelled),
             positions=positions, dropped_teams=frozenset(body.dropped_teams),
-            locked_teams=frozenset(body.locked_teams))
+            locked_teams=frozenset(body.locked_teams), available_from=available_from,
+            rescheduled=rescheduled)
     except InvalidInput as exc:
         raise InvalidInput.many(InputProblem("/" + p.location.split("[")[0], p.message)
                                 for p in exc.problems) from None
@@ -105,10 +123,14 @@ async def replan_plan(plan_id: str, body: ReplanIn, services: ServicesDep,
                       caller: Dispatcher) -> VersionAccepted:
     """Keeps completed stops as they were, never moves a team into the past, keeps every rule.
 
-    The field outcomes stored so far are taken into account. The new version becomes the
-    plan's current one; `GET /v1/plans/{id}` shows it with `changes` (visits moved, added,
-    dropped with reasons) once done, and `?version=N` reads any earlier one. Field links keep
-    working and show the new version as soon as it is finished.
+    The field outcomes stored so far are taken into account; a late team is given in
+    `teams_available_from`, a time agreed with a borrower in `rescheduled`. Teams keep what
+    they were told unless a change plans more priority or saves more driving than the
+    policy's `[replan]` price. The new version becomes the plan's current one;
+    `GET /v1/plans/{id}` shows it with `changes` (per team: what is new since the version it
+    re-planned, and why; visits moved, added, dropped with reasons) once done, and
+    `?version=N` reads any earlier one. Field links keep working and show the new version as
+    soon as it is finished.
     """
     return await run_in_threadpool(_replan, services, caller, plan_id, body)
 

@@ -84,7 +84,8 @@ class ReplanIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "now": "13:30", "done": ["V00001"], "cancelled": ["V00007"],
         "positions": {"T001": {"lat": 34.75, "lon": 113.63, "crs": "gcj02"}},
-        "dropped_teams": [], "locked_teams": ["T002"]}]})
+        "dropped_teams": [], "locked_teams": ["T002"],
+        "teams_available_from": {"T003": "14:15"}, "rescheduled": {"V00012": "16:00"}}]})
     now: str = Field(max_length=40, description="HH:MM local time, or an ISO 8601 moment "
                                                 "with offset on the plan's day.")
     done: list[str] = Field(default_factory=list, max_length=5000)
@@ -92,6 +93,13 @@ class ReplanIn(BaseModel):
     positions: dict[str, PositionIn] = Field(default_factory=dict, max_length=500)
     dropped_teams: list[str] = Field(default_factory=list, max_length=500)
     locked_teams: list[str] = Field(default_factory=list, max_length=500)
+    teams_available_from: dict[str, str] = Field(
+        default_factory=dict, max_length=500,
+        description="A late team and the time (HH:MM) it can go on; it restarts then.")
+    rescheduled: dict[str, str] = Field(
+        default_factory=dict, max_length=5000,
+        description="A visit and the start (HH:MM) agreed with the borrower for later today; "
+                    "it is planned at that time.")
     time_limit_s: float | None = Field(default=None, gt=0, le=3600,
                                        description="Default: the plan's.")
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
@@ -168,6 +168,68 @@ class TravelSourceContract(_Contract):
     fallback: str | None = None
 
 
+class RestartContract(_Contract):
+    """Where and when one team goes on with its day in a re-plan."""
+
+    team_id: str
+    restart_at: datetime = Field(description="When the team goes on (after its committed "
+                                             "stops, a break taken, a late start).")
+    restart_from: Literal["base", "stop", "position"] = Field(
+        description="Its base, its last committed stop, or a position it reported.")
+    restart_lat: float
+    restart_lon: float
+    committed: list[str] = Field(description="Visits kept as history (done, reached or "
+                                             "before now): the route's first stops, in order.")
+    dropped: bool = Field(description="Off for the rest of the day: no new stop.")
+
+
+class ReplanContract(_Contract):
+    """A re-plan's record: what `routeplan check` needs to re-check it from the files alone."""
+
+    now: datetime
+    base_version: int | None = Field(description="The version re-planned, when known.")
+    cancelled: list[str] = Field(description="Visits a dispatcher took off today (each is "
+                                             "unassigned with reason `cancelled`).")
+    reported: list[str] = Field(description="Visits closed or reached by a field report.")
+    rescheduled: dict[str, datetime] = Field(
+        description="A visit's start agreed with the borrower today; replaces its window.")
+    teams: list[RestartContract]
+
+
+class TeamChangeContract(_Contract):
+    """One change on one team's day since the version re-planned, and why."""
+
+    visit_id: str
+    change: Literal["added", "moved_in", "moved_out", "removed", "reordered", "retimed"]
+    reason: Literal["cancelled", "outcome", "team_dropped", "team_late", "new_visit",
+                    "better_coverage"]
+    reason_zh: str = Field(examples=["调度取消"])
+    from_team: str | None = Field(default=None, description="moved_in: the team it was on.")
+    to_team: str | None = Field(default=None, description="moved_out: the team it is on now.")
+    was: str | None = Field(default=None, description="Planned start before, HH:MM.")
+    now: str | None = Field(default=None, description="Planned start now, HH:MM.")
+
+
+class ChangesContract(_Contract):
+    """What a re-planned version changes against `since_version`, overall and per team."""
+
+    now: str = Field(description="The re-plan's time, HH:MM.")
+    since_version: int | None = None
+    completed: list[str]
+    cancelled: list[str]
+    moved: list[dict[str, str]] = Field(description="{visit_id, from_team, to_team}.")
+    added: list[dict[str, str]] = Field(description="{visit_id, team_id}.")
+    dropped: list[dict[str, str]] = Field(description="{visit_id, reason, detail, detail_en}.")
+    reordered: list[str] = Field(default_factory=list)
+    retimed: list[str] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict, description=(
+        "changed (visits a team was told of whose team, order, start or planning changed), "
+        "required (of them, forced by the disruption), chosen (changed - required), and the "
+        "size of each list."))
+    teams: dict[str, list[TeamChangeContract]] = Field(
+        default_factory=dict, description="Per team id: what is new for that team and why.")
+
+
 class PlanContract(_Contract):
     """The plan of one day: every input visit once, as a stop or as unassigned."""
 
@@ -179,3 +241,4 @@ class PlanContract(_Contract):
     policy: dict[str, Any] = Field(description="The policy profile the plan was made with.")
     meta: dict[str, str]
     travel: dict[str, TravelSourceContract] = Field(default_factory=dict)
+    replan: ReplanContract | None = Field(default=None, description="Set on a re-plan only.")

@@ -18,6 +18,7 @@ from routeplan_api.persistence.tables import JobStatus
 from routeplan_api.schemas.contract import (
     TEAM_EXAMPLE,
     VISIT_EXAMPLE,
+    ChangesContract,
     PlanContract,
     RouteContract,
     TeamRecord,
@@ -199,9 +200,11 @@ class PlanOut(BaseModel):
     policy: PolicyUsed
     versions: list[int] = Field(default_factory=list,
                                 description="Every version; read one with `?version=N`.")
-    changes: dict[str, Any] | None = Field(
-        default=None, description="For a re-planned version: what changed (moved, added, "
-                                  "dropped visits with reasons, completed, cancelled).")
+    changes: ChangesContract | None = Field(
+        default=None, description="For a re-planned version: what changed since the version "
+                                  "it re-planned (`since_version`): per team (`teams`) what is "
+                                  "new for it and why, and the visits moved, added, dropped "
+                                  "(with reasons), completed and cancelled.")
     overview_link: str | None = Field(
         default=None, description="Signed, short-lived URL of the overview map; opens in a "
                                   "browser without a header.")

@@ -1,6 +1,7 @@
 """A re-plan request as stored with its version: the core's `Disruption`, less the outcomes.
 
 The field outcomes are not stored here: the job adds those stored by the time it runs.
+Requests stored before late teams and rescheduled times existed read back without them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ def disruption_to_json(d: Disruption, *, now_text: str) -> str:
         "cancelled": sorted(d.cancelled),
         "positions": {t: [p[0], p[1]] for t, p in sorted(d.positions.items())},
         "dropped_teams": sorted(d.dropped_teams), "locked_teams": sorted(d.locked_teams),
+        "available_from": dict(sorted(d.available_from.items())),
+        "rescheduled": dict(sorted(d.rescheduled.items())),
     }, ensure_ascii=False)
 
 
@@ -31,4 +34,6 @@ def disruption_from_json(text: str, outcomes: Sequence[Outcome] = ()) -> Disrupt
         cancelled=frozenset(r.get("cancelled", ())),
         positions={t: (float(p[0]), float(p[1])) for t, p in r.get("positions", {}).items()},
         dropped_teams=frozenset(r.get("dropped_teams", ())),
-        locked_teams=frozenset(r.get("locked_teams", ())), outcomes=tuple(outcomes))
+        locked_teams=frozenset(r.get("locked_teams", ())), outcomes=tuple(outcomes),
+        available_from={t: int(s) for t, s in r.get("available_from", {}).items()},
+        rescheduled={v: int(s) for v, s in r.get("rescheduled", {}).items()})

@@ -11,8 +11,9 @@ from routeplan.domain.problem import Problem
 from routeplan.io import plan_to_dict
 from routeplan.io.columns import TEAM_COLUMNS, VISIT_COLUMNS
 from routeplan.solver import SolveOptions, solve
+from routeplan.workflows.replan import Disruption, replan
 from routeplan.workflows.synth import synth_day
-from routeplan_api.schemas.contract import PlanContract
+from routeplan_api.schemas.contract import ChangesContract, PlanContract, TeamChangeContract
 from tests.api.conftest import Api
 
 
@@ -46,6 +47,30 @@ def test_a_written_plan_validates_against_the_documented_contract(
     doc = plan_to_dict(plan)
     PlanContract.model_validate(doc)
     assert _undeclared(PlanContract, doc) == []
+
+
+def test_a_replan_and_its_changes_validate_against_the_documented_contract(
+        make_problem: Callable[..., Problem]) -> None:
+    """A re-plan's record (`replan`) and its `changes`, per team included, are declared in
+    PlanContract and ChangesContract, key by key."""
+    day = synth_day(visits=30, teams=3, seed=2)
+    problem = make_problem(list(day.visits), list(day.teams))
+    plan = solve(problem, SolveOptions(time_limit_s=2, solution_limit=30))
+    ahead = [s.visit_id for r in plan.routes for s in r.stops if s.start > 12 * 3600]
+    done = frozenset(s.visit_id for r in plan.routes for s in r.stops if s.start <= 12 * 3600)
+    new, changes = replan(problem, plan, Disruption(
+        now=12 * 3600, done=done, cancelled=frozenset(ahead[:1]),
+        dropped_teams=frozenset({plan.routes[-1].team_id})),
+        SolveOptions(time_limit_s=2, solution_limit=30))
+    doc = plan_to_dict(new)
+    assert PlanContract.model_validate(doc).replan is not None
+    assert _undeclared(PlanContract, doc) == []
+    told = changes.to_dict()
+    ChangesContract.model_validate(told)
+    assert _undeclared(ChangesContract, {**told, "teams": {}}) == []
+    entries = [c for cs in told["teams"].values() for c in cs]
+    assert entries and {c["reason"] for c in entries} >= {"cancelled", "team_dropped"}
+    assert [k for c in entries for k in c if k not in TeamChangeContract.model_fields] == []
 
 
 def test_openapi_types_every_column_of_the_records(api: Api) -> None:

@@ -133,3 +133,33 @@ def test_consent_out_of_hours_allows_the_consented_window_only(
     plan = solo(make_problem, v, teams=[team("T1", shift=("06:30", "12:00"))])
     stop = next(s for r in plan.routes for s in r.stops if s.visit_id == "x")
     assert stop.start >= 7 * 3600 and stop.departure <= 7.75 * 3600
+
+
+def test_the_readme_documents_every_reason_and_the_replan_prices() -> None:
+    """The README's reasons table has a row per reason code in precedence order, with
+    `cancelled`'s Chinese detail as the planner writes it, and the [replan] defaults."""
+    from pathlib import Path
+
+    from routeplan.domain.plan import Reason
+    from routeplan.domain.policy import Policy
+    from routeplan.rules import reasons
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| reason | when | chart label |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split("|")[1].strip().strip("`") for line in table.splitlines()[2:]]
+    assert rows == [r.value for r in Reason]
+    assert reasons.cancelled().detail in table
+    section = readme.split("### Re-planning", 1)[1].split("\n## ", 1)[0]
+    p = Policy()
+    for key, value in (("move_cost", p.replan_move_cost), ("retime_min", p.replan_retime_min),
+                       ("retime_cost_per_min", p.replan_retime_cost_per_min)):
+        assert f"| `replan.{key}` | `{value}` |" in section
+
+
+def test_every_reason_has_its_short_chinese_name() -> None:
+    """The overview, the console and the exports name every reason, the newest included."""
+    from routeplan.domain.plan import Reason
+    from routeplan.rules.reasons import SHORT_ZH
+
+    assert set(SHORT_ZH) == set(Reason)
+    assert all(label.strip() for label in SHORT_ZH.values())

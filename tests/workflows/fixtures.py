@@ -50,3 +50,21 @@ def day_problem() -> Problem:
 @cache
 def day_plan() -> Plan:
     return solve(day_problem(), BUDGET)
+
+
+#: A medium synthetic Zhengzhou day for re-planning: enough teams that a change can go
+#: elsewhere, small enough that a solution-limited search repeats.
+MID_BUDGET = SolveOptions(time_limit_s=20, solution_limit=60, seed=1)
+
+
+@cache
+def mid_problem() -> Problem:
+    from routeplan.workflows.synth import synth_day
+
+    day = synth_day(visits=70, teams=7, seed=4)
+    return build_problem(day.day, day.visits, day.teams, Policy(), locator=default_locator())
+
+
+@cache
+def mid_plan() -> Plan:
+    return solve(mid_problem(), MID_BUDGET)

@@ -68,3 +68,16 @@ def test_report_embeds_three_charts_and_escapes_names() -> None:
     assert "wide &lt;window&gt;" in page and "wide <window>" not in page
     assert "默认 default" in page
     assert "<script" not in page and "http" not in page.replace("http-equiv", "")
+
+
+def test_every_unassigned_reason_has_a_chinese_label_and_its_own_colour() -> None:
+    """A reason added to the contract (such as `cancelled`) is labelled and coloured apart
+    in the unassigned chart, and the earlier reasons keep their colours."""
+    from routeplan.domain.plan import Reason
+    from routeplan.report import charts
+
+    assert set(charts._REASON_ZH) == set(Reason)
+    assert set(charts._REASON_COLOUR) == set(Reason)
+    assert len(set(charts._REASON_COLOUR.values())) == len(Reason)
+    assert charts._REASON_COLOUR[Reason.DO_NOT_VISIT] == "#4e79a7"
+    assert charts._REASON_COLOUR[Reason.OVER_CAPACITY] == "#79706e"

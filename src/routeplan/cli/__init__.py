@@ -207,6 +207,10 @@ def _register_analyst_commands(sub: argparse._SubParsersAction[argparse.Argument
     rp.add_argument("--positions", type=Path, help="team positions (.json or .csv)")
     rp.add_argument("--dropped-teams", action="append", default=[], help="team ids")
     rp.add_argument("--locked-teams", action="append", default=[], help="team ids")
+    rp.add_argument("--available-from", action="append", default=[], metavar="TEAM=HH:MM",
+                    help="a late team and when it can go on (comma-separated pairs)")
+    rp.add_argument("--rescheduled", action="append", default=[], metavar="VISIT=HH:MM",
+                    help="a visit and the new start agreed with the borrower for later today")
     rp.add_argument("--outcomes", type=Path, help="field outcomes (.json)")
     rp.add_argument("--policy", type=Path, help="policy TOML (default: the plan's)")
     rp.add_argument("--time-limit", type=_positive_float, help="solver seconds")
@@ -952,6 +956,27 @@ def _ids(values: Sequence[str]) -> frozenset[str]:
     return frozenset(x.strip() for v in values for x in v.split(",") if x.strip())
 
 
+def _times_of(values: Sequence[str], flag: str) -> dict[str, int]:
+    """`ID=HH:MM` pairs (comma-separated, the flag repeatable) as {id: seconds}."""
+    from routeplan.domain.clock import parse_hhmm
+    from routeplan.domain.errors import InputProblem
+
+    out: dict[str, int] = {}
+    problems: list[InputProblem] = []
+    for pair in (x.strip() for v in values for x in v.split(",") if x.strip()):
+        key, sep, at = pair.partition("=")
+        if not sep or not key.strip():
+            problems.append(InputProblem(flag, f"{pair!r} is not ID=HH:MM"))
+            continue
+        try:
+            out[key.strip()] = parse_hhmm(at.strip(), flag)
+        except InvalidInput as exc:
+            problems.extend(InputProblem(flag, p.message) for p in exc.problems)
+    if problems:
+        raise InvalidInput.many(problems)
+    return out
+
+
 def _cmd_replan(args: argparse.Namespace) -> int:
     from routeplan.cli.staging import staged
     from routeplan.domain.clock import parse_hhmm
@@ -974,6 +999,8 @@ def _cmd_replan(args: argparse.Namespace) -> int:
         dropped_teams=_ids(args.dropped_teams),
         locked_teams=_ids(args.locked_teams),
         outcomes=read_outcomes(args.outcomes) if args.outcomes is not None else (),
+        available_from=_times_of(args.available_from, "--available-from"),
+        rescheduled=_times_of(args.rescheduled, "--rescheduled"),
     )
     cfg: RuntimeConfig = args.config
     problem = build_day(plan.day, visits, teams, policy, cfg,
@@ -989,12 +1016,14 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_summary(new_plan)
         print(f"re-planned from {args.now}: {len(changes.completed)} stops kept as done, "
-              f"{len(changes.moved)} moved, {len(changes.added)} added, "
-              f"{len(changes.dropped)} dropped, {len(changes.cancelled)} cancelled")
-        for m in changes.moved:
-            print(f"  moved {m.visit_id}: {m.from_team} → {m.to_team}")
-        for u in changes.dropped:
-            print(f"  dropped {u.visit_id}: {u.reason.value}")
+              f"{len(changes.changed)} visits changed ({len(changes.required)} forced by the "
+              f"disruption): {len(changes.moved)} moved, {len(changes.reordered)} reordered, "
+              f"{len(changes.retimed)} re-timed, {len(changes.dropped)} dropped; "
+              f"{len(changes.added)} added, {len(changes.cancelled)} cancelled")
+        for team_id, team_changes in changes.teams.items():
+            for c in team_changes:
+                other = f" ({c.other_team})" if c.other_team else ""
+                print(f"  {team_id}: {c.change} {c.visit_id}{other}: {c.reason}")
         shown = [p for p in written
                  if p.suffix in (".json", ".csv", ".xlsx") or p.name == "overview.html"]
         for path in shown:

@@ -17,9 +17,16 @@ from routeplan.domain.visit import LocationQuality
 
 
 class Reason(StrEnum):
-    """Why a visit is not routed. Declaration order is precedence: the first that applies wins."""
+    """Why a visit is not routed. Declaration order is precedence: the first that applies wins.
+
+    `cancelled` (a dispatcher took the visit off today's list in a re-plan) comes right after
+    `do_not_visit`: the legal flag of COMPLIANCE rule 6 must stay visible whatever else
+    happened, while every later reason describes what would make the visit fit today, which
+    no longer matters once the dispatcher has cancelled it.
+    """
 
     DO_NOT_VISIT = "do_not_visit"
+    CANCELLED = "cancelled"
     HOLIDAY = "holiday"
     INVALID_LOCATION = "invalid_location"
     WORKPLACE_WITHOUT_CONSENT = "workplace_without_consent"
@@ -118,6 +125,55 @@ class Unassigned:
 
 
 @dataclass(frozen=True, slots=True)
+class Restart:
+    """Where and when a team goes on with its day in a re-plan, after its committed stops.
+
+    `origin` is "base" (the team's start point), "stop" (its last committed stop) or
+    "position" (a position it reported; no matrix row exists for it, so the leg to the next
+    stop is the one the stop records). `committed` are the visit ids kept as history: the
+    route's first stops, in order, with their recorded times. `dropped`: the team is off for
+    the rest of the day (it takes no new stop).
+    """
+
+    team_id: str
+    at: int
+    origin: str
+    point: LonLat
+    committed: tuple[str, ...] = ()
+    dropped: bool = False
+
+    def __post_init__(self) -> None:
+        if self.origin not in RESTART_ORIGINS:
+            raise InternalError(f"restart of {self.team_id}: origin {self.origin!r} is not one "
+                                f"of {', '.join(RESTART_ORIGINS)}")
+
+
+RESTART_ORIGINS = ("base", "stop", "position")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplanRecord:
+    """What a re-plan was made from, so that the plan can be checked from its files alone.
+
+    `now` is the re-plan's time (seconds since midnight); `restarts` one per team of the day;
+    `cancelled` the visits a dispatcher took off today; `reported` the visits closed or
+    reached by a field report (a committed stop planned after `now` must be one of them);
+    `rescheduled` a visit's new start agreed with the borrower today (it replaces the
+    visit's own window); `base_version` the plan version re-planned, when known.
+    """
+
+    now: int
+    restarts: tuple[Restart, ...]
+    cancelled: tuple[str, ...] = ()
+    reported: tuple[str, ...] = ()
+    rescheduled: Mapping[str, int] = field(default_factory=dict)
+    base_version: int | None = None
+
+    def restart(self, team_id: str) -> Restart | None:
+        return next((r for r in self.restarts if r.team_id == team_id), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Kpis:
     """Headline figures of a plan (seconds and metres)."""
 
@@ -146,7 +202,10 @@ class Kpis:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A finished, checked plan for one day; `travel` records each mode's travel source."""
+    """A finished, checked plan for one day; `travel` records each mode's travel source.
+
+    `replan` is set on a re-plan: what it was made from (see `ReplanRecord`).
+    """
 
     day: date
     routes: tuple[Route, ...]
@@ -155,6 +214,7 @@ class Plan:
     policy: Policy
     meta: Mapping[str, str] = field(default_factory=dict)
     travel: TravelRecord = field(default_factory=dict)
+    replan: ReplanRecord | None = None
 
     def __post_init__(self) -> None:
         seen: set[str] = set()

@@ -92,6 +92,17 @@ KEYS: tuple[_Key, ...] = (
     _Key("audit", "retention_days", "audit_retention_days",
          "Days field reports and audit findings are kept: at least 730 (2 years, COMPLIANCE "
          "rule 10), at most 3650."),
+    # [replan]: the price of changing what teams were told (workflows/replan.py).
+    _Key("replan", "move_cost", "replan_move_cost",
+         "Cost, in seconds of driving, of each visit a re-plan takes from the team it was "
+         "planned for (moved to another team, or left out after being planned); 0 with "
+         "retime_cost_per_min 0 re-optimises the rest of the day freely."),
+    _Key("replan", "retime_min", "replan_retime_min",
+         "Minutes a re-planned visit may start earlier or later than planned before it counts "
+         "as re-timed."),
+    _Key("replan", "retime_cost_per_min", "replan_retime_cost_per_min",
+         "Cost, in seconds of driving, of each minute a visit starts beyond retime_min from "
+         "its planned time (on the same or another team)."),
     _Key("limits", "max_rows", "max_rows",
          "Most visits in one day's input (rows of a visits file, records of a request); a "
          f"larger file is refused before it is read whole (at most {MAX_ROWS_CEILING})."),
@@ -137,6 +148,9 @@ class Policy:
     balance_weight: float = 0.5
     audit_max_distance_m: int = 300
     audit_retention_days: int = 730
+    replan_move_cost: int = 3600
+    replan_retime_min: int = 30
+    replan_retime_cost_per_min: int = 60
     max_rows: int = 20_000
     max_teams: int = 500
     maps_show_address: bool = True
@@ -215,7 +229,25 @@ class Policy:
         if not 1 <= self.max_teams <= MAX_TEAMS_CEILING:
             bad("limits.max_teams", f"{self.max_teams} is not between 1 and {MAX_TEAMS_CEILING}")
         out += self._audit_problems()
+        out += self._replan_problems()
         return out
+
+    def _replan_problems(self) -> list[InputProblem]:
+        """The [replan] section: prices of a change, never negative, and a tolerance."""
+        out: list[InputProblem] = []
+        for key, value, hi in (("move_cost", self.replan_move_cost, 10**7),
+                               ("retime_cost_per_min", self.replan_retime_cost_per_min, 10**5)):
+            if not 0 <= value <= hi:
+                out.append(InputProblem(f"policy.replan.{key}", f"{value} is not 0..{hi}"))
+        if not 0 <= self.replan_retime_min <= 24 * 60:
+            out.append(InputProblem("policy.replan.retime_min",
+                                    f"{self.replan_retime_min} is not 0..1440 minutes"))
+        return out
+
+    @property
+    def replan_free(self) -> bool:
+        """True when a re-plan may change anything at no price (a full re-optimisation)."""
+        return self.replan_move_cost == 0 and self.replan_retime_cost_per_min == 0
 
     def _audit_problems(self) -> list[InputProblem]:
         """The [audit] section: a distance that means something, retention of 2 to 10 years."""

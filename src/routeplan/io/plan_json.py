@@ -26,7 +26,18 @@ from routeplan.domain.clock import (
 )
 from routeplan.domain.errors import InputProblem, InternalError, InvalidInput
 from routeplan.domain.geo import LonLat
-from routeplan.domain.plan import BreakSlot, Kpis, Plan, Reason, Route, Stop, Unassigned
+from routeplan.domain.plan import (
+    RESTART_ORIGINS,
+    BreakSlot,
+    Kpis,
+    Plan,
+    Reason,
+    ReplanRecord,
+    Restart,
+    Route,
+    Stop,
+    Unassigned,
+)
 from routeplan.domain.policy import Policy
 from routeplan.domain.team import Mode
 from routeplan.domain.travel import ModeSource
@@ -54,6 +65,23 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "policy": plan.policy.to_mapping(),
         "meta": dict(plan.meta),
         "travel": {mode.value: _source_to_dict(s) for mode, s in plan.travel.items()},
+        **({"replan": replan_record_to_dict(day, plan.replan)} if plan.replan else {}),
+    }
+
+
+def replan_record_to_dict(day: date, r: ReplanRecord) -> dict[str, Any]:
+    """A re-plan's record: `now`, each team's restart, what was committed, cancelled, moved."""
+    return {
+        "now": to_iso(day, r.now),
+        "base_version": r.base_version,
+        "cancelled": list(r.cancelled),
+        "reported": list(r.reported),
+        "rescheduled": {v: to_iso(day, t) for v, t in r.rescheduled.items()},
+        "teams": [{"team_id": x.team_id, "restart_at": to_iso(day, x.at),
+                   "restart_from": x.origin, "restart_lat": x.point[1],
+                   "restart_lon": x.point[0], "committed": list(x.committed),
+                   "dropped": x.dropped}
+                  for x in r.restarts],
     }
 
 
@@ -218,13 +246,42 @@ def plan_from_dict(data: object, *, source: str = "") -> Plan:
         problems.append(InputProblem(f"{prefix}/meta", "expected an object of strings"))
         meta = {}
     travel = attempt("/travel", lambda: _travel_record(doc.get("travel", {}), "/travel")) or {}
+    record = None
+    if day is not None and doc.get("replan") is not None:  # absent in a first plan
+        record = attempt("/replan", lambda: _replan_record(day, doc["replan"], "/replan"))
     if problems or day is None or policy is None or kpis is None:
         raise InvalidInput.many(problems)
     plan = attempt("", lambda: Plan(day, tuple(routes), tuple(unassigned), kpis, policy, meta,
-                                    travel))
+                                    travel, record))
     if plan is None:
         raise InvalidInput.many(problems)
     return plan
+
+
+def _replan_record(day: date, value: object, at: str) -> ReplanRecord:
+    r = _mapping(value, at)
+    restarts = []
+    for j, item in enumerate(_list(r, "teams", at)):
+        where = f"{at}/teams/{j}"
+        t = _mapping(item, where)
+        origin = _str(t, "restart_from", where)
+        if origin not in RESTART_ORIGINS:
+            raise _PlanError(f"{where}/restart_from",
+                             f"{origin!r} is not one of {', '.join(RESTART_ORIGINS)}")
+        dropped = t.get("dropped", False)
+        if not isinstance(dropped, bool):
+            raise _PlanError(f"{where}/dropped", f"expected true or false, got {_kind(dropped)}")
+        restarts.append(Restart(_str(t, "team_id", where), _time(day, t, "restart_at", where),
+                                origin, _point(t, "restart_lat", "restart_lon", where),
+                                tuple(_str_list(t, "committed", where)), dropped))
+    moved = _mapping(r.get("rescheduled", {}), f"{at}/rescheduled")
+    rescheduled = {str(v): _time(day, moved, v, f"{at}/rescheduled") for v in moved}
+    base = r.get("base_version")
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
+        raise _PlanError(f"{at}/base_version", f"{base!r} is not an integer or null")
+    return ReplanRecord(_time(day, r, "now", at), tuple(restarts),
+                        tuple(_str_list(r, "cancelled", at)), tuple(_str_list(r, "reported", at)),
+                        rescheduled, base)
 
 
 _SOURCE_FIELDS = {"provider": str, "profile": str, "graph": str, "fallback": str,

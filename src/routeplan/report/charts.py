@@ -43,6 +43,7 @@ _CJK_FILES = ("NotoSansCJK", "SourceHanSans", "wqy-zenhei", "wqy-microhei", "msy
 
 _REASON_ZH = {
     Reason.DO_NOT_VISIT: "禁止上门",
+    Reason.CANCELLED: "已取消",
     Reason.HOLIDAY: "节假日",
     Reason.INVALID_LOCATION: "位置无效",
     Reason.WORKPLACE_WITHOUT_CONSENT: "单位未同意",
@@ -56,9 +57,12 @@ _REASON_ZH = {
 }
 
 #: One colour per reason (colour-blind-safe tab20 pairs), stable across charts and runs.
-_REASON_COLOUR = dict(zip(Reason, (
-    "#4e79a7", "#a0cbe8", "#f28e2b", "#ffbe7d", "#59a14f", "#8cd17d", "#b6992d", "#f1ce63",
-    "#e15759", "#ff9d9a", "#79706e"), strict=True))
+#: `cancelled` came later: it gets the next colour, so every earlier reason keeps its own.
+_REASON_COLOUR: dict[Reason, str] = {
+    **dict(zip((r for r in Reason if r is not Reason.CANCELLED), (
+        "#4e79a7", "#a0cbe8", "#f28e2b", "#ffbe7d", "#59a14f", "#8cd17d", "#b6992d", "#f1ce63",
+        "#e15759", "#ff9d9a", "#79706e"), strict=True)),
+    Reason.CANCELLED: "#bab0ac"}
 _WORK_COLOUR = {"driving": "#4e79a7", "service": "#59a14f", "waiting": "#f1ce63"}
 
 

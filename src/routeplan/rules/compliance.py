@@ -15,18 +15,31 @@ Each violation is one line naming the team or visit, the rule and the numbers. C
   visit cap and capacity, and the distance and driving figures;
 - unassigned: a reason that is plausible under the precedence of `Reason` where that is cheap to
   decide, and non-empty explanations.
+
+A re-plan carries its record (`Plan.replan`): `now`, each team's restart point and time, the
+committed stops. Nothing is relaxed for it: committed stops are checked as history (every
+stop rule, and the legs between them at their recorded times, from base); the leg into the
+first stop after them leaves from the restart point at the restart time (a reported position
+has no matrix row: its leg's recorded figures must be at least the great-circle distance and
+at most 120 km/h), the restart is no earlier than `now`, the shift start or the last committed
+departure, and a committed stop that starts after `now` needs a field report. A cancelled
+visit is unassigned as `cancelled` and never routed; a rescheduled visit's window is its new
+time (to the minute, a consent holding only inside the consented window); a dropped team
+takes no new stop. Reachability of the unassigned is judged from each team's restart.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from routeplan.domain.calendar import HolidayCalendar
+from routeplan.domain.clock import TimeWindow
 from routeplan.domain.errors import ComplianceViolation
-from routeplan.domain.plan import BreakSlot, Plan, Reason, Route, Stop
+from routeplan.domain.plan import BreakSlot, Plan, Reason, Restart, Route, Stop
 from routeplan.domain.policy import Policy
 from routeplan.domain.problem import Problem
 from routeplan.domain.team import Team
@@ -39,6 +52,8 @@ _LEGAL_START = 8 * 3600
 _LEGAL_END = 22 * 3600
 #: Rule 3: a field visit is made by at least two collectors together.
 _LEGAL_MIN_TEAM = 2
+#: A leg from a reported position (no matrix row) may not be faster than this, in m/s.
+_MAX_SPEED_MS = 120 / 3.6
 
 
 def check(problem: Problem, plan: Plan, *, repeated: Mapping[str, int] | None = None
@@ -126,12 +141,31 @@ class _Checker:
         self.visit_at = {v.visit_id: i for i, v in enumerate(problem.visits)}
         self.team_at = {t.team_id: k for k, t in enumerate(problem.teams)}
         self.closed = closed_day(problem.day, problem.policy, problem.calendar)
+        self.record = plan.replan
+        self.cancelled = frozenset(self.record.cancelled if self.record else ())
+        self.visits = list(problem.visits)
+        if self.record is not None:
+            for vid, at in self.record.rescheduled.items():
+                i = self.visit_at.get(vid)
+                if i is not None:
+                    self.visits[i] = self._rescheduled(self.visits[i], at)
+        self.restarts: dict[str, Restart] = {}
+        if self.record is not None:
+            for r in self.record.restarts:
+                self.restarts.setdefault(r.team_id, r)
         self.routed_by_borrower: dict[str, list[str]] = defaultdict(list)
         for route in plan.routes:
             for stop in route.stops:
                 i = self.visit_at.get(stop.visit_id)
                 if i is not None:
-                    self.routed_by_borrower[problem.visits[i].borrower_id].append(stop.visit_id)
+                    self.routed_by_borrower[self.visits[i].borrower_id].append(stop.visit_id)
+
+    def _rescheduled(self, v: Visit, at: int) -> Visit:
+        """A rescheduled visit's window: its new start, to the minute (restated from replan)."""
+        end = min(24 * 3600, at + self.service_s(v) + 60)
+        consent = v.consent_out_of_hours and v.window is not None and \
+            v.window.start <= at and end <= v.window.end
+        return replace(v, window=TimeWindow(at, end), consent_out_of_hours=consent)
 
     def bad(self, line: str) -> None:
         self.out.append(line)
@@ -139,6 +173,7 @@ class _Checker:
     def run(self) -> list[str]:
         self.header()
         self.accounting()
+        self.replan_record()
         for route in self.plan.routes:
             self.route(route)
         for vids in self.routed_by_borrower.values():
@@ -227,8 +262,12 @@ class _Checker:
                     f"{service // 60} min")
         return None
 
-    def ineligible(self, i: int, v: Visit, team: Team) -> str | None:
-        """Why `team` may not take visit `v` (rule-independent team limits), or None."""
+    def ineligible(self, i: int, v: Visit, team: Team, rest: bool = False) -> str | None:
+        """Why `team` may not take visit `v` (rule-independent team limits), or None.
+
+        `rest`: for the rest of a re-planned day, what the team has left after its committed
+        stops: a dropped team, or one whose cap or capacity they used up, takes nothing more.
+        """
         if v.pin_team is not None and v.pin_team != team.team_id:
             return f"pinned to team {v.pin_team}"
         if v.skill and v.skill not in team.skills:
@@ -240,12 +279,24 @@ class _Checker:
             return "the team takes no visits today"
         if team.capacity is not None and v.demand > team.capacity:
             return f"demand {v.demand} exceeds the team's capacity {team.capacity}"
+        restart = self.restarts.get(team.team_id) if rest else None
+        if restart is not None:
+            if restart.dropped:
+                return "the team is off for the rest of the day"
+            committed = [self.visit_at[c] for c in restart.committed if c in self.visit_at]
+            if self.cap(team) - len(committed) <= 0:
+                return "its committed stops used the team's cap"
+            used = sum(self.visits[c].demand for c in committed)
+            if team.capacity is not None and v.demand > team.capacity - used:
+                return f"demand {v.demand} exceeds what its committed stops left of capacity"
         return None
 
     def reachable_alone(self, i: int, v: Visit, k: int, team: Team) -> bool:
         """True when `team` can leave at shift start, serve only `v` in its window and get back.
 
-        Ignores the break, so it is optimistic for a team with a break.
+        Ignores the break, so it is optimistic for a team with a break. In a re-plan the team
+        leaves from its restart point at its restart time (from a reported position, with no
+        travel: optimistic again).
         """
         travel = self.problem.travel
         node = travel.visit_node[i]
@@ -254,9 +305,15 @@ class _Checker:
         lo, hi = self.lawful_window(v)
         if self.policy.company_window_hard and not v.consent_out_of_hours:
             lo, hi = max(lo, self.policy.company_start), min(hi, self.policy.company_end)
-        go = travel.duration(team.mode, travel.start_node[k], node)
+        leave = team.shift.start
+        origin: int | None = travel.start_node[k]
+        restart = self.restarts.get(team.team_id)
+        if restart is not None:
+            leave = max(leave, restart.at)
+            origin = self.restart_node(restart, k)
+        go = travel.duration(team.mode, origin, node) if origin is not None else 0
         back = travel.duration(team.mode, node, travel.end_node[k])
-        start = max(team.shift.start + go, lo)
+        start = max(leave + go, lo)
         departure = start + self.service_s(v)
         return departure <= hi and departure + back <= team.shift.end
 
@@ -299,6 +356,45 @@ class _Checker:
                              f"{r.team_id}")
                 owner.setdefault(m, r.team_id)
 
+    def restart_node(self, restart: Restart, k: int) -> int | None:
+        """The matrix row a team goes on from in a re-plan; None for a reported position."""
+        travel = self.problem.travel
+        if restart.origin == "base":
+            return travel.start_node[k]
+        if restart.origin == "stop" and restart.committed:
+            i = self.visit_at.get(restart.committed[-1])
+            return travel.visit_node[i] if i is not None else None
+        return None
+
+    def replan_record(self) -> None:
+        """A re-plan's record names the day's teams once each, and visits of the problem."""
+        record = self.record
+        if record is None:
+            return
+        if not 0 <= record.now <= 24 * 3600:
+            self.bad(f"re-plan: now {record.now} s is not a time of day")
+        seen: Counter[str] = Counter(r.team_id for r in record.restarts)
+        for tid, n in seen.items():
+            if tid not in self.team_at:
+                self.bad(f"team {tid}: re-plan: a restart for a team not in the problem")
+            elif n > 1:
+                self.bad(f"team {tid}: re-plan: {n} restarts")
+        for t in self.problem.teams:
+            if t.team_id not in seen:
+                self.bad(f"team {t.team_id}: re-plan: no restart point and time recorded")
+        for field_name, ids in (("cancelled", record.cancelled),
+                                ("rescheduled", tuple(record.rescheduled)),
+                                ("reported", record.reported)):
+            for vid in ids:
+                if vid not in self.visit_at:
+                    self.bad(f"visit {vid}: re-plan: {field_name}, but not a visit of the "
+                             "problem")
+        for route in self.plan.routes:
+            for stop in route.stops:
+                if stop.visit_id in self.cancelled:
+                    self.bad(f"team {route.team_id} visit {stop.visit_id}: re-plan: "
+                             "cancelled, yet routed")
+
     # -- one route ------------------------------------------------------------------------------
 
     def route(self, route: Route) -> None:
@@ -329,7 +425,7 @@ class _Checker:
         for stop in route.stops:
             self.stop(team, stop)
         if team.capacity is not None:
-            load = sum(self.problem.visits[self.visit_at[s.visit_id]].demand
+            load = sum(self.visits[self.visit_at[s.visit_id]].demand
                        for s in route.stops if s.visit_id in self.visit_at)
             if load > team.capacity:
                 self.bad(f"{tag}: capacity: demand {load} exceeds capacity {team.capacity}")
@@ -354,7 +450,7 @@ class _Checker:
         i = self.visit_at.get(stop.visit_id)
         if i is None:
             return  # reported by accounting
-        v = self.problem.visits[i]
+        v = self.visits[i]
         tag = f"team {team.team_id} visit {v.visit_id}"
         s, d = stop.start, stop.departure
         service = self.service_s(v)
@@ -402,7 +498,11 @@ class _Checker:
             self.bad(f"{tag}: eligibility: {why}")
 
     def breaks(self, route: Route, team: Team, tag: str) -> None:
-        if route.stops and team.has_break and len(route.breaks) != 1:
+        restart = self.restarts.get(team.team_id)
+        bw = team.break_window
+        missed = (restart is not None and bw is not None and restart.at > bw.end
+                  and not route.breaks)  # off the plan through its whole break window
+        if route.stops and team.has_break and len(route.breaks) != 1 and not missed:
             self.bad(f"{tag}: break: {len(route.breaks)} breaks on a route with stops; the "
                      f"team needs exactly one of {team.break_s // 60} min")
         if route.breaks and not team.has_break:
@@ -445,14 +545,34 @@ class _Checker:
         labels = ["base"] + [f"visit {s.visit_id}" for s in route.stops] + ["base"]
         legs = [_Leg(nodes[j], nodes[j + 1], times[2 * j], times[2 * j + 1],
                      f"{labels[j]} → {labels[j + 1]}") for j in range(len(nodes) - 1)]
+        if route.start_s > route.stops[0].arrival:
+            self.bad(f"{tag}: time consistency: leaves base at {_t(route.start_s)}, after "
+                     f"arriving at its first stop {route.stops[0].visit_id} at "
+                     f"{_t(route.stops[0].arrival)}")
+        restart = self.restarts.get(team.team_id)
+        resumed: int | None = None  # the leg that leaves from the restart point
+        if restart is not None:
+            resumed = self.restart(route, team, restart, tag)
+            if resumed is not None:
+                at = legs[resumed]
+                leave = restart.at if resumed > 0 else max(restart.at, route.start_s)
+                legs[resumed] = _Leg(self.restart_node(restart, k), at.target, leave, at.reach,
+                                     f"restart ({restart.origin}) → "
+                                     f"visit {route.stops[resumed].visit_id}")
         distance = driving = 0
         known = True
         for j, leg in enumerate(legs):
-            if leg.origin is None or leg.target is None:
+            if j == resumed and leg.origin is None:
+                stop = route.stops[j]
+                need, dist = stop.travel_s, stop.travel_m
+                assert restart is not None
+                self.position_leg(restart, stop, tag)
+            elif leg.origin is None or leg.target is None:
                 known = False
                 continue
-            need = travel.duration(mode, leg.origin, leg.target)
-            dist = travel.distance(mode, leg.origin, leg.target)
+            else:
+                need = travel.duration(mode, leg.origin, leg.target)
+                dist = travel.distance(mode, leg.origin, leg.target)
             distance += dist
             driving += need
             on_break = _break_overlap(route.breaks, leg.leave, leg.reach)
@@ -478,6 +598,61 @@ class _Checker:
             self.bad(f"{tag}: figures: route reports {route.distance_m} m/{route.driving_s} s "
                      f"of driving, its legs sum to {distance} m/{driving} s")
 
+    def restart(self, route: Route, team: Team, restart: Restart, tag: str) -> int | None:
+        """Check a re-planned route's history and restart; the index of its first new stop.
+
+        None when the route has no stop after its committed ones.
+        """
+        record = self.record
+        assert record is not None
+        n = len(restart.committed)
+        head = [s.visit_id for s in route.stops[:n]]
+        if head != list(restart.committed):
+            self.bad(f"{tag}: re-plan: the route's first stops {head} are not its committed "
+                     f"stops {list(restart.committed)}")
+            n = 0
+        reported = set(record.reported)
+        for s in route.stops[:n]:
+            if s.start > record.now and s.visit_id not in reported:
+                self.bad(f"{tag} visit {s.visit_id}: re-plan: committed, but starts at "
+                         f"{_t(s.start)}, after now {_t(record.now)}, with no field report")
+        where = f"{tag}: re-plan: restart at {_t(restart.at)}"
+        if restart.at < record.now:
+            self.bad(f"{where} is before now {_t(record.now)}")
+        if restart.at < team.shift.start:
+            self.bad(f"{where} is before the shift starts at {_t(team.shift.start)}")
+        if n and restart.at < route.stops[n - 1].departure:
+            self.bad(f"{where} is before leaving committed visit "
+                     f"{route.stops[n - 1].visit_id} at {_t(route.stops[n - 1].departure)}")
+        if restart.origin == "base" and (n or restart.point != team.start):
+            self.bad(f"{where}: from base, but " + (
+                "after committed stops" if n else f"at {restart.point}, not {team.start}"))
+        if restart.origin == "stop" and (not n or restart.point != route.stops[n - 1].location):
+            self.bad(f"{where}: from its last committed stop, which it "
+                     + ("does not have" if not n else "is not at"))
+        if n == len(route.stops):
+            return None
+        if restart.dropped:
+            self.bad(f"{tag}: re-plan: the team is dropped, yet has "
+                     f"{len(route.stops) - n} new stop(s)")
+        return n
+
+    def position_leg(self, restart: Restart, stop: Stop, tag: str) -> None:
+        """A leg from a reported position: at least the great-circle way, at most 120 km/h."""
+        lon1, lat1 = map(math.radians, restart.point)
+        lon2, lat2 = map(math.radians, stop.location)
+        h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
+            (lon2 - lon1) / 2) ** 2
+        straight = 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
+        if stop.travel_m + 1 < 0.99 * straight:
+            self.bad(f"{tag}: figures: leg from the reported position to visit "
+                     f"{stop.visit_id} reports {stop.travel_m} m, less than the "
+                     f"{straight:.0f} m straight line")
+        if stop.travel_s * _MAX_SPEED_MS + 1 < stop.travel_m:
+            self.bad(f"{tag}: figures: leg from the reported position to visit "
+                     f"{stop.visit_id} reports {stop.travel_m} m in {stop.travel_s} s, faster "
+                     "than 120 km/h")
+
     # -- unassigned -----------------------------------------------------------------------------
 
     def unassigned(self) -> None:
@@ -489,7 +664,11 @@ class _Checker:
                          "(detail and detail_en must both be given)")
             if i is None:
                 continue
-            v = self.problem.visits[i]
+            v = self.visits[i]
+            if u.reason is Reason.CANCELLED and v.visit_id not in self.cancelled:
+                self.bad(f"{tag}: reason: unassigned as cancelled, but no re-plan record "
+                         "cancels it")
+                continue
             expected = self.expected_reason(i, v)
             if isinstance(expected, tuple):
                 reason, why = expected
@@ -503,6 +682,10 @@ class _Checker:
 
     def expected_reason(self, i: int, v: Visit) -> tuple[Reason, str] | frozenset[Reason]:
         """The reason that must be given, or the set of reasons that are plausible."""
+        if v.do_not_visit:
+            return Reason.DO_NOT_VISIT, "flagged do_not_visit"
+        if v.visit_id in self.cancelled:
+            return Reason.CANCELLED, "the re-plan's record cancels it"
         first = self.flag_reason(i, v)
         if first is not None:
             return first
@@ -514,11 +697,13 @@ class _Checker:
         if window is not None:
             return window
         eligible = [(k, t) for k, t in enumerate(self.problem.teams)
-                    if self.ineligible(i, v, t) is None]
+                    if self.ineligible(i, v, t, rest=True) is None]
         if not eligible:
             return Reason.NO_ELIGIBLE_TEAM, "no team passes pin, skill, prefecture and caps"
         alone = [t for k, t in eligible if self.reachable_alone(i, v, k, t)]
-        free = [t for t in alone if not t.has_break]
+        # exact only for a team without a break that goes on from a row of the matrices
+        free = [t for t in alone if not t.has_break and (
+            t.team_id not in self.restarts or self.restarts[t.team_id].origin != "position")]
         if free:
             # a team without a break can do it alone, exactly: it is not unreachable
             return Reason.OVER_CAPACITY, f"team {free[0].team_id} could serve it alone"

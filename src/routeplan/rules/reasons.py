@@ -29,6 +29,15 @@ def do_not_visit() -> Explanation:
     )
 
 
+def cancelled() -> Explanation:
+    return explain(
+        Reason.CANCELLED,
+        "调度已取消该案件今日的外访；如需外访，请在之后的计划中重新安排。",
+        "A dispatcher cancelled this visit for today; plan it again on another day if it is "
+        "still needed.",
+    )
+
+
 def holiday(name: str) -> Explanation:
     return explain(
         Reason.HOLIDAY,
@@ -133,6 +142,7 @@ def invalid_location(zh: str, en: str) -> Explanation:
 #: on the overview, the console and the exports.
 SHORT_ZH: dict[Reason, str] = {
     Reason.DO_NOT_VISIT: "标记为不予外访",
+    Reason.CANCELLED: "调度已取消",
     Reason.HOLIDAY: "法定节假日",
     Reason.INVALID_LOCATION: "位置无法确定",
     Reason.WORKPLACE_WITHOUT_CONSENT: "单位地址未获同意",

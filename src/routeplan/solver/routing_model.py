@@ -88,6 +88,25 @@ class SearchSettings:
         return s
 
 
+@dataclass(frozen=True, slots=True)
+class Anchoring:
+    """What a re-plan keeps: each candidate's team and start in the plan teams were given.
+
+    `teams[p]` / `starts[p]`: the team (index in the problem) and the planned start of service
+    of candidate position p, None for a visit no team was told of. `move_cost` is added to
+    the objective for each anchored visit served by another team or left out;
+    `retime_cost_per_s` for each second its service starts more than `retime_after_s` from
+    its anchored start (soft cumul bounds: on a node that already has a soft company
+    window, that window's cost is kept and the anchored time is not priced).
+    """
+
+    teams: tuple[int | None, ...]
+    starts: tuple[int | None, ...]
+    move_cost: int
+    retime_after_s: int
+    retime_cost_per_s: int
+
+
 #: Each team's visits in order, as positions in the candidates.
 type Chains = tuple[tuple[int, ...], ...]
 #: (best objective so far, solutions so far, visits planned in that best plan or None when
@@ -158,11 +177,15 @@ class RoutingModel:
     """Builds the OR-Tools model for `candidates` of `problem` and runs the search."""
 
     def __init__(self, problem: Problem, candidates: Sequence[Candidate], *,
-                 hold: bool = False) -> None:
-        """`hold`: every candidate is a must-visit (the polish of a chosen set)."""
+                 hold: bool = False, anchoring: Anchoring | None = None) -> None:
+        """`hold`: every candidate is a must-visit (the polish of a chosen set).
+
+        `anchoring`: the price of changing a re-planned visit's team or time (`Anchoring`).
+        """
         self.problem = problem
         self.candidates = tuple(candidates)
         self._hold = hold
+        self._anchoring = anchoring
         self._ops_off = False  # the current model was closed without local-search operators
         self._turn = 0  # fresh models built for a locked start so far (their node order)
         self._rep = _shared_depots(problem, [c.node for c in self.candidates])
@@ -211,8 +234,26 @@ class RoutingModel:
             if off_diagonal.size:
                 self.mean_arc_cost = max(self.mean_arc_cost, float(off_diagonal.mean()))
         per_vehicle_time = [time_cb[t.mode] for t in teams]
-        for v, t in enumerate(teams):
-            routing.SetArcCostEvaluatorOfVehicle(cost_cb[t.mode], v)
+        anchoring = self._anchoring
+        if anchoring is not None and anchoring.move_cost:
+            # an arc into an anchored visit costs the move price on any other team: one
+            # matrix per team with anchored visits (and one for all the others) per mode
+            owner = np.array([-1 if anchoring.teams[p] is None else anchoring.teams[p]
+                              for p in order] + [-1] * len(self._depots), dtype=np.int64)
+            anchored = {int(x) for x in owner if x >= 0}
+            moved_cb: dict[tuple[str, int], int] = {}
+            for v, t in enumerate(teams):
+                key = (t.mode, v if v in anchored else -1)
+                if key not in moved_cb:
+                    extra = np.where((owner >= 0) & (owner != key[1]), anchoring.move_cost, 0)
+                    base = np.minimum(np.asarray(travel.by_mode[t.mode].durations)[
+                        np.ix_(rows, rows)], 10 * HORIZON_S)
+                    moved_cb[key] = routing.RegisterTransitMatrix(
+                        (base + extra[None, :]).tolist())
+                routing.SetArcCostEvaluatorOfVehicle(moved_cb[key], v)
+        else:
+            for v, t in enumerate(teams):
+                routing.SetArcCostEvaluatorOfVehicle(cost_cb[t.mode], v)
         routing.AddDimensionWithVehicleTransits(per_vehicle_time, HORIZON_S, HORIZON_S, False,
                                                 "time")
         time = routing.GetDimensionOrDie("time")
@@ -225,6 +266,14 @@ class RoutingModel:
                 time.SetCumulVarSoftLowerBound(idx, c.soft.start, soft_cost)
                 time.SetCumulVarSoftUpperBound(idx, max(c.soft.start, c.soft.end - c.service_s),
                                                soft_cost)
+            elif anchoring is not None and anchoring.retime_cost_per_s:
+                planned = anchoring.starts[order[node]]
+                if planned is not None:
+                    after = anchoring.retime_after_s
+                    time.SetCumulVarSoftLowerBound(idx, max(0, planned - after),
+                                                   anchoring.retime_cost_per_s)
+                    time.SetCumulVarSoftUpperBound(idx, planned + after,
+                                                   anchoring.retime_cost_per_s)
             if len(c.teams) < len(teams):
                 # SetAllowedVehiclesForIndex's SWIG binding rejects Python lists (9.15);
                 # restricting the vehicle variable is equivalent (-1 = not performed).
@@ -260,7 +309,7 @@ class RoutingModel:
         for node, c in enumerate(cands):
             groups[problem.visits[c.visit].borrower_id].append(node)
         for nodes in groups.values():
-            penalty = max(self._penalty(cands[n]) for n in nodes)
+            penalty = max(self._penalty(order[n]) for n in nodes)
             routing.AddDisjunction([manager.NodeToIndex(n) for n in nodes], penalty, 1)
 
         for v in range(len(teams)):
@@ -290,7 +339,7 @@ class RoutingModel:
 
     def penalty(self, pos: int) -> int:
         """What leaving candidate `pos` out costs in the objective."""
-        return self._penalty(self.candidates[pos])
+        return self._penalty(pos)
 
     def restore(self, chains: tuple[tuple[int, ...], ...]) -> SearchOutcome:
         """Routes found elsewhere (candidate positions per team) as a plan of this model.
@@ -308,12 +357,44 @@ class RoutingModel:
             return SearchOutcome((), None, "fail", 0)
         return self._outcome(m.routing.solver().Assignment(solution), m, 0)
 
-    def _penalty(self, c: Candidate) -> int:
-        visit = self.problem.visits[c.visit]
+    def _penalty(self, pos: int) -> int:
+        visit = self.problem.visits[self.candidates[pos].visit]
         policy = self.problem.policy
         if visit.must_visit or self._hold:
             return policy.must_visit_penalty
-        return visit.priority * policy.priority_weight
+        extra = 0
+        a = self._anchoring
+        if a is not None and a.teams[pos] is not None:
+            extra = a.move_cost  # leaving out a visit a team was told of is a change too
+        return visit.priority * policy.priority_weight + extra
+
+    def search_from(self, settings: SearchSettings, start: Chains,
+                    on_solution: OnSolution | None = None) -> SearchOutcome:
+        """A descent and GLS from `start` (candidate positions per team): a re-plan's search.
+
+        `start` counts as a plan of its own: the search returns it when it finds nothing
+        better, or when the model does not allow it (then from a first solution).
+        """
+        best = _Best()
+        report: OnSolution = on_solution or (lambda *_: False)
+        params = base_parameters(replace(settings.resolved(), metaheuristic="GUIDED_LOCAL_SEARCH"),
+                                 settings.time_limit_s, settings.solution_limit)
+        self._m = self._build(tuple(range(len(self.candidates))))
+        self._ops_off = False
+        self.routing.CloseModelWithParameters(params)
+        done: list[SearchOutcome] = []
+        first = self.routing.ReadAssignmentFromRoutes(self._indices(start), True)
+        if first is not None:
+            first = self.routing.solver().Assignment(first)
+            done.append(self._outcome(first, self._m, 0))
+            self._reached(first, report, best)
+        solution = self._solve(params, report, best, start=first)
+        self._reached(solution, report, best)
+        if solution is not None:
+            done.append(self._outcome(solution, self._m, 0))
+        if not done:
+            return self._outcome(None, self._m, best.solutions)
+        return self._best_of(done, best.solutions)
 
     # -- search ----------------------------------------------------------------------------
 
