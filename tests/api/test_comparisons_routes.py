@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
+from routeplan_api.config import Settings
 from tests.api.conftest import Api
 
 
@@ -63,8 +65,14 @@ def test_comparison_input_is_checked(api: Api, small_day: Any) -> None:
     assert "/scenarios/1/name" in where and "/scenarios/1/policy/name" in where
 
 
-def test_comparison_whose_worker_dies_is_run_again(api: Api, small_day: Any) -> None:
-    """Killing the process solving a comparison does not leave it `solving`: it is retried."""
+def test_comparison_whose_worker_dies_is_run_again(make_api: Callable[..., Api],
+                                                   settings: Settings, small_day: Any) -> None:
+    """Killing the process solving a comparison does not leave it `solving`: it is retried.
+
+    A heartbeat may lapse 10 s before the run counts as lost: on a loaded machine a live
+    retry must not be taken for a dead one (that would use up its attempts).
+    """
+    api = make_api(settings.model_copy(update={"stale_after_s": 10.0}))
     body = {"date": "2026-12-01", "visits": small_day[0], "teams": small_day[1],
             "scenarios": [{"name": "a"}, {"name": "b"}], "time_limit_s": 20, "seed": 1}
     cid = api.post("/v1/comparisons", role="analyst", json=body).json()["comparison_id"]
