@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -69,6 +70,8 @@ class _LinkView:
     title: str
     outcomes: list[Outcome]
     visits: list[Visit]
+    version: int = 1
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _view(services: Services, token: str, what: str) -> _LinkView:
@@ -88,7 +91,24 @@ def _view(services: Services, token: str, what: str) -> _LinkView:
     visits = (mapping.visits_of(services.store, v.plan_id, v.version)
               if plan.policy.maps_show_address else [])
     return _LinkView(plan, team_id, title,
-                     outcomes_of(services.store.plans.events(state.plan.id), team_id), visits)
+                     outcomes_of(services.store.plans.events(state.plan.id), team_id), visits,
+                     v.version, _team_changes(services, v.plan_id, v.version, team_id))
+
+
+def _team_changes(services: Services, plan_id: str, version: int, team_id: str
+                  ) -> list[dict[str, Any]]:
+    """What the re-plan that made `version` changed on this team's day; empty for a first plan.
+
+    The page shows it once to a phone that last saw an earlier version.
+    """
+    if version <= 1:
+        return []
+    control = services.store.plans.control(plan_id, version)
+    if control is None or not control.changes_json:
+        return []
+    teams = json.loads(control.changes_json).get("teams") or {}
+    listed = teams.get(team_id) if isinstance(teams, dict) else None
+    return [c for c in listed if isinstance(c, dict)] if isinstance(listed, list) else []
 
 
 @router.get("/{token}", response_class=HTMLResponse, responses=_REFUSED,
@@ -100,7 +120,8 @@ def field_page(token: str, services: ServicesDep) -> HTMLResponse:
         view.plan, view.team_id, tiles=mapping.tile_provider(services.settings),
         assets_url=mapping.assets_url(), events_url=f"/m/{token}/events",
         sheet_url=f"/m/{token}/sheet", sw_url=mapping.SERVICE_WORKER_PATH,
-        outcomes=view.outcomes, title=view.title, visits=view.visits, presence=True)
+        outcomes=view.outcomes, title=view.title, visits=view.visits, presence=True,
+        version=view.version, changes=view.changes)
     return mapping.map_response(html, services.settings)
 
 

@@ -244,3 +244,36 @@ def test_an_arrival_tapped_on_the_phone_reaches_the_audit_with_its_evidence(
     assert str(points[second][0]) not in text and str(points[second][1]) not in text
     with httpx.Client(base_url=live.base, headers=live.headers()) as client:
         assert client.get("/v1/audit", params={"date": "2026-12-01"}).status_code == 403
+
+
+def test_after_a_replan_the_phone_lists_what_is_new_once(
+        live: Live, phone: Any, small_day: Any) -> None:
+    """The team had version 1 open; the dispatcher cancels one of its visits; the same link
+    then shows version 2 with the change and its reason above the stops, once."""
+    pid, body = _solved(live, small_day)
+    route = next(r for r in body["plan"]["routes"] if len(r["stops"]) >= 2)
+    cancelled = route["stops"][-1]["visit_id"]
+    page = phone.new_page()
+    page.goto(route["field_link"], wait_until="networkidle")
+    page.wait_for_selector(".rp-stop")
+    assert page.locator("#rp-news").count() == 0  # a first plan has nothing new
+    with httpx.Client(base_url=live.base, headers=live.headers()) as client:
+        r = client.post(f"/v1/plans/{pid}/replan",
+                        json={"now": "09:00", "cancelled": [cancelled], "time_limit_s": 1})
+        assert r.status_code == 202, r.text
+        end = time.monotonic() + 120
+        while time.monotonic() < end:
+            v2 = client.get(f"/v1/plans/{pid}").json()
+            if v2["version"] == 2 and v2["status"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+    assert v2["status"] == "done"
+    page.reload(wait_until="networkidle")
+    news = page.locator("#rp-news")
+    news.wait_for()
+    text = news.inner_text()
+    assert "第 2 版" in text and cancelled in text and "取消" in text
+    assert page.locator(f'[id="stop-{cancelled}"]').count() == 0
+    page.reload(wait_until="networkidle")
+    page.wait_for_selector(".rp-stop")
+    assert page.locator("#rp-news").count() == 0  # told once

@@ -13,7 +13,7 @@ only computes values; routeplan-maps.js builds the page from them with DOM calls
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from routeplan.domain.clock import LEGAL_WINDOW, SHANGHAI, format_hhmm
@@ -59,6 +59,8 @@ def field_page_html(
     sw_url: str | None = None,
     visits: Sequence[Visit] = (),
     presence: bool = False,
+    version: int = 1,
+    changes: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """One team's day as a phone page in Simplified Chinese.
 
@@ -71,7 +73,10 @@ def field_page_html(
     position and each card has a tick per team member: the report then carries `position`
     (`{lat, lon, accuracy_m, crs: "wgs84"}`, left out when the collector refuses) and
     `members_present`, and the card warns when the phone is far from the stop; leave it off
-    for a service that does not take those fields.
+    for a service that does not take those fields. `version` is the plan version shown and
+    `changes` what the re-plan that made it changed on this team's day (the service's per-team
+    `changes`: visit_id, change, reason_zh, was, now, from_team, to_team): a phone that last
+    showed an earlier version lists them once, above the stops.
     """
     route = route_of(plan, team_id)
     crs = tiles.crs
@@ -125,6 +130,24 @@ def field_page_html(
         "base": project([route.start_location], crs)[0],
         "line": route_line(route, crs) if route.stops else [],
         "items": items,
+        "version": version,
+        "changes": [_change_view(c) for c in changes],
     }
     page_title = title or f"{team_id} 今日路线 {plan.day.isoformat()}"
     return map_page("field", page_title, assets_url, data)
+
+
+_CHANGE_ZH = {"added": "新增", "moved_in": "调入", "moved_out": "调出", "removed": "取消",
+              "reordered": "顺序调整", "retimed": "时间调整"}
+
+
+def _change_view(c: Mapping[str, Any]) -> dict[str, str]:
+    """One change as the page lists it: plain strings, shown as text."""
+    def text(key: str) -> str:
+        value = c.get(key)
+        return str(value)[:200] if value is not None else ""
+
+    change = text("change")
+    return {"id": text("visit_id"), "what": _CHANGE_ZH.get(change, change),
+            "why": text("reason_zh"), "was": text("was"), "now": text("now"),
+            "from": text("from_team"), "to": text("to_team")}

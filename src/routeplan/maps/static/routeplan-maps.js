@@ -204,6 +204,28 @@
     var sync = el("div", { cls: "rp-sync", id: "rp-sync", role: "status" });
     sync.hidden = true;
     list.appendChild(sync);
+    /* what the re-plan behind this version changed on the team's day: shown once to a phone
+       that has not shown this version yet */
+    var seenVersion = store(key + ":version");
+    if (data.changes && data.changes.length && !(seenVersion >= data.version)) {
+      var news = el("section", { cls: "rp-news", id: "rp-news", role: "alert" }, [
+        el("strong", { text: "调度已重新规划（第 " + data.version + " 版），本组变化：" }),
+        el("ul", null, data.changes.map(function (c) {
+          var parts = [c.id + " " + c.what];
+          if (c.was && c.now && c.was !== c.now) parts.push(c.was + " → " + c.now);
+          else if (c.now) parts.push(c.now);
+          if (c.from) parts.push("原属 " + c.from);
+          if (c.to) parts.push("改由 " + c.to);
+          if (c.why) parts.push(c.why);
+          return el("li", { text: parts.join(" · ") });
+        }))
+      ]);
+      var ok = el("button", { type: "button", cls: "rp-news-ok", text: "知道了" });
+      ok.addEventListener("click", function () { news.remove(); });
+      news.appendChild(ok);
+      list.appendChild(news);
+    }
+    store(key + ":version", data.version);
     if (!stops.length) list.appendChild(el("p", { text: "今天没有安排拜访。" }));
     var ol = el("ol", { cls: "rp-stops" });
     list.appendChild(ol);
