@@ -6,9 +6,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from routeplan.config import RuntimeConfig
 from routeplan_api.config import Settings
 from routeplan_api.main import create_app
 from routeplan_api.persistence import Store
 from tests.api.conftest import make_keys
+from tests.api.live import serving
 from tests.api.test_console import DAY, broken_visits, day_files
 from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
@@ -30,12 +27,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
 DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 768, "height": 1024}
 WAIT_MS = 120_000  # deadlines for the solver on a shared machine, not timing asserts
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -52,29 +43,17 @@ class Live:
 @pytest.fixture
 def live(database_url: str, tmp_path: Path) -> Iterator[Live]:
     """The real app under uvicorn on a free localhost port; map tiles go nowhere (404)."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    runtime = RuntimeConfig(data_dir=tmp_path, tiles="amap",
-                            tiles_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png")
-    settings = Settings(runtime=runtime, database_url=database_url, queue_url="",
-                        public_base_url=base, link_secret="test-secret", local_workers=1,
-                        heartbeat_s=0.2, stale_after_s=10.0, reap_interval_s=0.5)
-    app = create_app(settings)
-    store: Store = app.state.services.store
-    keys = make_keys(store)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
-                                           log_config=None, ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    end = time.monotonic() + 30
-    while not server.started and time.monotonic() < end:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield Live(base, keys, store)
-    finally:
-        server.should_exit = True
-        thread.join(30)
+    def build(base: str) -> Any:
+        runtime = RuntimeConfig(data_dir=tmp_path, tiles="amap",
+                                tiles_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png")
+        return create_app(Settings(runtime=runtime, database_url=database_url, queue_url="",
+                                   public_base_url=base, link_secret="test-secret",
+                                   local_workers=1, heartbeat_s=0.2, stale_after_s=10.0,
+                                   reap_interval_s=0.5))
+
+    with serving(build) as (base, app):
+        store: Store = app.state.services.store
+        yield Live(base, make_keys(store), store)
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,41 +10,23 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from routeplan.config import RuntimeConfig
 from routeplan_api.config import Settings
 from routeplan_api.main import create_app
+from tests.api.live import serving
 from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app under uvicorn on a free localhost port."""
     folder = tmp_path_factory.mktemp("docs")
-    port = _free_port()
-    app = create_app(Settings(runtime=RuntimeConfig(data_dir=folder), queue_url="",
-                              database_url=f"sqlite:///{folder / 'db.sqlite'}",
-                              link_secret="x", local_workers=1))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
-                                           log_config=None, ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    end = time.monotonic() + 30
-    while not server.started and time.monotonic() < end:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
+    with serving(lambda _base: create_app(Settings(
+            runtime=RuntimeConfig(data_dir=folder), queue_url="",
+            database_url=f"sqlite:///{folder / 'db.sqlite'}", link_secret="x",
+            local_workers=1))) as (base, _app):
+        yield base
 
 
 @pytest.fixture

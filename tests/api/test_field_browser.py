@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,22 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from routeplan.config import RuntimeConfig
 from routeplan_api.config import Settings
 from routeplan_api.main import create_app
 from routeplan_api.persistence import Store
 from tests.api.conftest import make_keys, plan_body
+from tests.api.live import serving
 from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, tile_png
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "api"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -73,29 +66,17 @@ class Live:
 @pytest.fixture
 def live(database_url: str, tmp_path: Path, tile_stub: tuple[str, list[str]]) -> Iterator[Live]:
     """The real app under uvicorn on a free localhost port, tiles from the local stub."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    runtime = RuntimeConfig(data_dir=tmp_path, tiles="amap",
-                            tiles_url=f"{tile_stub[0]}/tiles/{{z}}/{{x}}/{{y}}.png")
-    settings = Settings(runtime=runtime, database_url=database_url, queue_url="",
-                        public_base_url=base, link_secret="test-secret", local_workers=1,
-                        heartbeat_s=0.2, stale_after_s=5.0, reap_interval_s=0.5)
-    app = create_app(settings)
-    store: Store = app.state.services.store
-    keys = make_keys(store)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
-                                           log_config=None, ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    end = time.monotonic() + 30
-    while not server.started and time.monotonic() < end:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield Live(base, keys)
-    finally:
-        server.should_exit = True
-        thread.join(30)
+    def build(base: str) -> Any:
+        runtime = RuntimeConfig(data_dir=tmp_path, tiles="amap",
+                                tiles_url=f"{tile_stub[0]}/tiles/{{z}}/{{x}}/{{y}}.png")
+        return create_app(Settings(runtime=runtime, database_url=database_url, queue_url="",
+                                   public_base_url=base, link_secret="test-secret",
+                                   local_workers=1, heartbeat_s=0.2, stale_after_s=5.0,
+                                   reap_interval_s=0.5))
+
+    with serving(build) as (base, app):
+        store: Store = app.state.services.store
+        yield Live(base, make_keys(store))
 
 
 @pytest.fixture
