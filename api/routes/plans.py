@@ -7,9 +7,8 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.policy import DEFAULT_POLICY, Policy
@@ -17,7 +16,6 @@ from routeplan.domain.problem import validate_roster
 from routeplan.domain.team import Team
 from routeplan.domain.visit import Visit
 from routeplan.io import plan_from_dict, plan_to_csv, plan_to_geojson
-from routeplan.io.limits import loads
 from routeplan.io.plan_exports import plan_to_xlsx
 from routeplan.workflows.build import DayWarning, check_plannable_day, day_warnings
 from routeplan_api.deps import Admin, Caller, Dispatcher, Services, ServicesDep
@@ -42,11 +40,10 @@ from routeplan_api.schemas.plans import (
 )
 from routeplan_api.security import LinkClaims
 from routeplan_api.services.inputs import (
-    SUFFIXES,
+    form_request,
     json_body,
     json_inputs,
     parse,
-    safe_filename,
 )
 from routeplan_api.services.mapping import sign_overview
 from routeplan_api.services.plans import contract_of
@@ -107,46 +104,7 @@ async def _from_form(request: Request) -> tuple[PlanCreate, Inputs]:
 
 async def form_inputs(form: Any) -> tuple[PlanCreate, Inputs]:
     """The day of a multipart form (fields as in `_MULTIPART_SCHEMA`); the console's too."""
-    problems: list[InputProblem] = []
-    files: dict[str, tuple[str, bytes]] = {}
-    for field in ("visits", "teams"):
-        upload = form.get(field)
-        if not isinstance(upload, UploadFile):
-            problems.append(InputProblem(field, "attach the file as a multipart file field"))
-            continue
-        name = safe_filename(upload.filename, f"{field}.csv")
-        if not name.lower().endswith(SUFFIXES):
-            problems.append(InputProblem(field, f"{name}: give a .csv, .xlsx or .json file"))
-        files[field] = (name, await upload.read())
-    fields: dict[str, Any] = {"visits": [], "teams": []}
-    for key in ("date", "time_limit_s", "seed"):
-        value = form.get(key)
-        if isinstance(value, str) and value != "":
-            fields[key] = value
-    overrides: Any = {}
-    text = form.get("overrides")
-    if isinstance(text, str) and text.strip():
-        try:
-            overrides = loads(text, "overrides")
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-        if not isinstance(overrides, dict):
-            problems.append(InputProblem("overrides", "not a JSON object"))
-            overrides = {}
-    name_field = form.get("policy")
-    fields["policy"] = {"name": name_field if isinstance(name_field, str) and name_field
-                        else "default", "overrides": overrides}
-    await form.close()
-    try:
-        body = PlanCreate.model_validate(fields)
-    except ValidationError as exc:
-        problems.extend(InputProblem(".".join(str(x) for x in e["loc"]), e["msg"])
-                        for e in exc.errors(include_url=False))
-        raise InvalidInput.many(problems) from None
-    if problems:
-        raise InvalidInput.many(problems)
-    (vname, vdata), (tname, tdata) = files["visits"], files["teams"]
-    return body, Inputs("files", vname, vdata, tname, tdata)
+    return await form_request(form, PlanCreate, ("date", "time_limit_s", "seed"))
 
 
 def _flatten(overrides: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from routeplan_api.schemas.schedules import (
     ScheduleOut,
     ScheduleReplan,
 )
-from routeplan_api.services.inputs import SUFFIXES, json_body, json_inputs, parse, safe_filename
+from routeplan_api.services.inputs import form_request, json_body, json_inputs, parse
 from routeplan_api.services.schedules import with_links
 
 router = APIRouter(prefix="/v1/schedules", tags=["schedules"], responses=ERRORS)
@@ -69,40 +69,8 @@ async def create_schedule(request: Request, services: ServicesDep,
 
 
 async def _from_form(request: Request) -> tuple[ScheduleCreate, Inputs]:
-    from pydantic import ValidationError
-    from starlette.datastructures import UploadFile
-
     form = await request.form(max_files=2, max_fields=10)
-    problems: list[InputProblem] = []
-    files: dict[str, tuple[str, bytes]] = {}
-    for field in ("visits", "teams"):
-        upload = form.get(field)
-        if not isinstance(upload, UploadFile):
-            problems.append(InputProblem(field, "attach the file as a multipart file field"))
-            continue
-        name = safe_filename(upload.filename, f"{field}.csv")
-        if not name.lower().endswith(SUFFIXES):
-            problems.append(InputProblem(field, f"{name}: give a .csv, .xlsx or .json file"))
-        files[field] = (name, await upload.read())
-    fields: dict[str, Any] = {"visits": [], "teams": []}
-    for key in ("start", "days", "time_limit_s", "seed"):
-        value = form.get(key)
-        if isinstance(value, str) and value != "":
-            fields[key] = value
-    name_field = form.get("policy")
-    fields["policy"] = {"name": name_field if isinstance(name_field, str) and name_field
-                        else "default"}
-    await form.close()
-    try:
-        body = ScheduleCreate.model_validate(fields)
-    except ValidationError as exc:
-        problems.extend(InputProblem(".".join(str(x) for x in e["loc"]), e["msg"])
-                        for e in exc.errors(include_url=False))
-        raise InvalidInput.many(problems) from None
-    if problems:
-        raise InvalidInput.many(problems)
-    (vname, vdata), (tname, tdata) = files["visits"], files["teams"]
-    return body, Inputs("files", vname, vdata, tname, tdata)
+    return await form_request(form, ScheduleCreate, ("start", "days", "time_limit_s", "seed"))
 
 
 def _submit(services: Services, caller: Caller, body: ScheduleCreate, inputs: Inputs) -> str:

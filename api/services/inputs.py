@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from routeplan.domain.errors import InputProblem, InvalidInput
 from routeplan.domain.policy import MAX_ROWS_CEILING, MAX_TEAMS_CEILING
@@ -135,3 +136,52 @@ def _both[V, T](visits: Callable[[], V], teams: Callable[[], T]) -> tuple[V, T]:
     if problems or v is None or t is None:
         raise InvalidInput.many(problems)
     return v, t
+
+
+async def form_request[M: BaseModel](form: Any, model: type[M], keys: Sequence[str]
+                                     ) -> tuple[M, Inputs]:
+    """A request from a multipart form, every problem located at once.
+
+    The files `visits` and `teams`, the text fields `keys`, a policy name and its JSON
+    `overrides`, validated as `model`.
+    """
+    problems: list[InputProblem] = []
+    files: dict[str, tuple[str, bytes]] = {}
+    for field in ("visits", "teams"):
+        upload = form.get(field)
+        if not isinstance(upload, UploadFile):
+            problems.append(InputProblem(field, "attach the file as a multipart file field"))
+            continue
+        name = safe_filename(upload.filename, f"{field}.csv")
+        if not name.lower().endswith(SUFFIXES):
+            problems.append(InputProblem(field, f"{name}: give a .csv, .xlsx or .json file"))
+        files[field] = (name, await upload.read())
+    fields: dict[str, Any] = {"visits": [], "teams": []}
+    for key in keys:
+        value = form.get(key)
+        if isinstance(value, str) and value != "":
+            fields[key] = value
+    overrides: Any = {}
+    text = form.get("overrides")
+    if isinstance(text, str) and text.strip():
+        try:
+            overrides = loads(text, "overrides")
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+        if not isinstance(overrides, dict):
+            problems.append(InputProblem("overrides", "not a JSON object"))
+            overrides = {}
+    name_field = form.get("policy")
+    fields["policy"] = {"name": name_field if isinstance(name_field, str) and name_field
+                        else "default", "overrides": overrides}
+    await form.close()
+    try:
+        body = model.model_validate(fields)
+    except ValidationError as exc:
+        problems.extend(InputProblem(".".join(str(x) for x in e["loc"]), e["msg"])
+                        for e in exc.errors(include_url=False))
+        raise InvalidInput.many(problems) from None
+    if problems:
+        raise InvalidInput.many(problems)
+    (vname, vdata), (tname, tdata) = files["visits"], files["teams"]
+    return body, Inputs("files", vname, vdata, tname, tdata)
