@@ -7,9 +7,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
+
+#: 10:00 in Shanghai on `plan_body`'s day: a phone's clock for pages that report. A report's
+#: time must fall within a day of the plan's day, so a browser test must not take the wall
+#: clock's (a test run on 2026-12-03 would have every report refused).
+PLAN_DAY_MORNING = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 def free_port() -> int:

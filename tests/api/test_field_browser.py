@@ -19,7 +19,7 @@ from routeplan_api.config import Settings
 from routeplan_api.main import create_app
 from routeplan_api.persistence import Store
 from tests.api.conftest import make_keys, plan_body
-from tests.api.live import serving
+from tests.api.live import PLAN_DAY_MORNING, serving
 from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, tile_png
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "api"
@@ -91,6 +91,8 @@ def phone() -> Iterator[Any]:
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                       has_touch=True, locale="zh-CN",
                                       timezone_id="Asia/Shanghai")
+        context.clock.install(time=PLAN_DAY_MORNING)  # the plan's day, time flowing
+        context.clock.resume()
         try:
             yield context
         finally:
@@ -187,8 +189,6 @@ def test_an_arrival_tapped_on_the_phone_reaches_the_audit_with_its_evidence(
     """The issue's loop: 已到达 with the phone's position and the members ticked on the served
     page, then the day's audit. Two members at the door: no finding; one member at the next
     stop: `single_collector`, with the distance in metres and no coordinates."""
-    from datetime import UTC, datetime
-
     _, body = _solved(live, small_day)
     route = next(r for r in body["plan"]["routes"] if len(r["stops"]) >= 2)
     members = next(t["members"] for t in small_day[1] if t["team_id"] == route["team_id"])
@@ -196,9 +196,8 @@ def test_an_arrival_tapped_on_the_phone_reaches_the_audit_with_its_evidence(
     first, second = (s["visit_id"] for s in route["stops"][:2])
     phone.grant_permissions(["geolocation"])
     page = phone.new_page()
-    # 10:00 in Shanghai on the plan's day: lawful hours, and earlier than the service's
-    # clock (a report is never from the future)
-    page.clock.set_fixed_time(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    # the phone's clock (PLAN_DAY_MORNING, set by the fixture): lawful hours, and earlier
+    # than the service's clock (a report is never from the future)
     for visit, ticked in ((first, members), (second, members[:1])):
         lat, lon = points[visit]
         phone.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 20})

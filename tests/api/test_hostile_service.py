@@ -22,6 +22,7 @@ import httpx
 from openpyxl import load_workbook
 
 from routeplan.io.spreadsheet import csv_text, xlsx_text
+from tests.api.live import PLAN_DAY_MORNING
 from tests.api.test_service_log import _free_port, _wait_ready
 from tests.cli.test_cli import EXE
 from tests.hostile import CORPUS, EVALUATED, LONG, hostile_records
@@ -62,6 +63,8 @@ def _browse(body: dict[str, Any]) -> list[dict[str, Any]]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=PHONE, locale="zh-CN",
                                       timezone_id="Asia/Shanghai")
+        context.clock.install(time=PLAN_DAY_MORNING)  # a report within the plan's day
+        context.clock.resume()
         dialogs: list[str] = []
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
