@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from routeplan_api.persistence.database import Part, utc_now
+from routeplan_api.persistence.jobrows import queued_rows, reap_rows
 from routeplan_api.persistence.tables import ComparisonRow, JobStatus
 
 
@@ -57,33 +58,16 @@ class ComparisonStore(Part):
                 ComparisonRow.worker == worker).values(heartbeat_at=utc_now()))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def reap(self, *, stale_after: timedelta,
-             max_attempts: int) -> list[tuple[str, int]]:
-        """Comparisons whose worker went silent: re-queued (their ids returned) or failed."""
-        cutoff = utc_now() - stale_after
-        requeue: list[tuple[str, int]] = []
+    def reap(self, *, stale_after: timedelta, max_attempts: int) -> list[tuple[str, int]]:
+        """Comparisons whose worker went silent: re-queued (id, attempt) or failed."""
         with self._session.begin() as s:
-            for c in s.scalars(select(ComparisonRow).where(
-                    ComparisonRow.status == JobStatus.SOLVING,
-                    ComparisonRow.heartbeat_at < cutoff)):
-                if c.attempt < max_attempts:
-                    c.attempt += 1
-                    c.status, c.worker, c.heartbeat_at = JobStatus.QUEUED, None, None
-                    requeue.append((c.id, c.attempt))
-                else:
-                    c.status, c.finished_at = JobStatus.FAILED, utc_now()
-                    c.error = json.dumps({
-                        "error": "worker_lost",
-                        "message": f"the worker stopped answering during attempt {c.attempt} "
-                                   f"of {max_attempts}; submit the comparison again"})
-        return requeue
+            return reap_rows(s, ComparisonRow, stale_after=stale_after, max_attempts=max_attempts,
+                             what="comparison")
 
     def queued(self) -> list[tuple[str, int]]:
         """Every queued comparison (to hand again to a fresh local pool after a restart)."""
         with self._session() as s:
-            rows = s.execute(select(ComparisonRow.id, ComparisonRow.attempt).where(
-                ComparisonRow.status == JobStatus.QUEUED))
-            return [(c, a) for c, a in rows]
+            return queued_rows(s, ComparisonRow)
 
     def finish(self, comparison_id: str, result: dict[str, Any],
                           report: str) -> None:

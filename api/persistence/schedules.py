@@ -7,9 +7,10 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from routeplan_api.persistence.database import Part, utc_now
+from routeplan_api.persistence.jobrows import queued_rows, reap_rows
 from routeplan_api.persistence.tables import JobStatus, ScheduleRow
 
 
@@ -77,28 +78,12 @@ class ScheduleStore(Part):
                 finished_at=utc_now()))
 
     def reap(self, *, stale_after: timedelta, max_attempts: int) -> list[tuple[str, int]]:
-        """Schedules whose worker went silent: re-queued (id, attempt returned) or failed."""
-        cutoff = utc_now() - stale_after
-        requeue: list[tuple[str, int]] = []
+        """Schedules whose worker went silent: re-queued (id, attempt) or failed."""
         with self._session.begin() as s:
-            for c in s.scalars(select(ScheduleRow).where(
-                    ScheduleRow.status == JobStatus.SOLVING,
-                    ScheduleRow.heartbeat_at < cutoff)):
-                if c.attempt < max_attempts:
-                    c.attempt += 1
-                    c.status, c.worker, c.heartbeat_at = JobStatus.QUEUED, None, None
-                    requeue.append((c.id, c.attempt))
-                else:
-                    c.status, c.finished_at = JobStatus.FAILED, utc_now()
-                    c.error = json.dumps({
-                        "error": "worker_lost",
-                        "message": f"the worker stopped answering during attempt {c.attempt} "
-                                   f"of {max_attempts}; submit the schedule again"})
-        return requeue
+            return reap_rows(s, ScheduleRow, stale_after=stale_after, max_attempts=max_attempts,
+                             what="schedule")
 
     def queued(self) -> list[tuple[str, int]]:
         """Every queued schedule (to hand again to a fresh local pool after a restart)."""
         with self._session() as s:
-            rows = s.execute(select(ScheduleRow.id, ScheduleRow.attempt).where(
-                ScheduleRow.status == JobStatus.QUEUED))
-            return [(c, a) for c, a in rows]
+            return queued_rows(s, ScheduleRow)

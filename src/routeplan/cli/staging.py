@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from routeplan.io.atomic import sync_folder
 
 
 class Staging:
@@ -44,7 +45,7 @@ class Staging:
             _move(self.folder / relative[i], target)
             folders.add(target.parent)
         for folder in sorted(folders):
-            _sync_folder(folder)
+            sync_folder(folder)
         return [self.out / r for r in relative]
 
 
@@ -73,17 +74,3 @@ def _move(source: Path, target: Path) -> None:
         beside = target.with_name(f".{target.name}.tmp")
         shutil.copyfile(source, beside)
         beside.replace(target)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the renames durable where the platform allows opening a folder."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some file systems refuse fsync on folders
-        pass
-    finally:
-        os.close(fd)

@@ -33,12 +33,12 @@ def write_atomic(path: str | Path, data: bytes | str, *, encoding: str = "utf-8"
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
-    _sync_folder(target.parent)
+    sync_folder(target.parent)
     return target
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable where the platform allows opening a folder."""
+def sync_folder(folder: Path) -> None:
+    """Make renames in `folder` durable where the platform allows opening a folder."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # pragma: no cover - e.g. Windows
