@@ -764,10 +764,19 @@ def _crowded_days(draw: st.DrawFn) -> tuple[World, Schedule]:
                      "break_s": 3600}
         if draw(st.integers(0, 4)) == 0:
             extra["prefectures"] = frozenset({410300})
+        if draw(st.integers(0, 3)) == 0:
+            extra["skills"] = frozenset({"legal"})
         teams.append(team(f"t{k}", start=start,
                           shift=TimeWindow(begin, end), **extra))
-    cases = [case(f"v{i}", i, service_s=60 * draw(st.sampled_from([20, 45, 240])))
-             for i in range(draw(st.integers(1, 6)))]
+    cases = []
+    for i in range(draw(st.integers(1, 6))):
+        limits: dict[str, object] = {}
+        if draw(st.integers(0, 3)) == 0:  # pinned, sometimes to a team that does not exist
+            limits["pin_team"] = draw(st.sampled_from([t.team_id for t in teams] + ["t99"]))
+        if draw(st.integers(0, 3)) == 0:
+            limits["skill"] = "legal"
+        cases.append(case(f"v{i}", i, service_s=60 * draw(st.sampled_from([20, 45, 240])),
+                          **limits))
     world = World(cases, teams, Horizon(MON, 2))
     reasons = st.sampled_from([Reason.OVER_CAPACITY.value, Reason.UNREACHABLE.value,
                                Reason.NO_ELIGIBLE_TEAM.value])
@@ -788,5 +797,31 @@ def test_the_nearest_teams_fast_path_gives_the_whole_days_verdicts(
         whole = world.check(schedule)
     finally:
         _ScheduleChecker.NEAREST_TEAMS = nearest
+    assert whole == fast
+    event("lines" if fast else "clean")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_crowded_days())
+def test_leaving_out_the_teams_barred_from_a_case_gives_the_whole_days_verdicts(
+        drawn: tuple[World, Schedule]) -> None:
+    """A team barred by pin, skill or prefecture changes no case-alone verdict: the checker
+    that leaves such teams out (and tries the nearest first) says what one that asks every
+    team of the day says."""
+    world, schedule = drawn
+    fast = world.check(schedule)
+    nearest, may_take = _ScheduleChecker.NEAREST_TEAMS, _ScheduleChecker.may_take
+
+    def every_team(self: _ScheduleChecker, day: date, vid: str) -> list[int] | None:
+        barred = may_take(self, day, vid)
+        problem = self.day(day).problem
+        return None if barred is None or problem is None else list(range(len(problem.teams)))
+
+    _ScheduleChecker.NEAREST_TEAMS = 10**6
+    _ScheduleChecker.may_take = every_team  # type: ignore[method-assign]
+    try:
+        whole = world.check(schedule)
+    finally:
+        _ScheduleChecker.NEAREST_TEAMS, _ScheduleChecker.may_take = nearest, may_take
     assert whole == fast
     event("lines" if fast else "clean")

@@ -180,6 +180,7 @@ class _ScheduleChecker:
         self.need_gap = max(policy.min_days_between_visits, 1)
         self.closed = {d: closed_day(d, policy, calendar) for d in horizon.dates}
         self._open: dict[str, list[date]] = {}
+        self._working: dict[date, list[str]] = {}
         self._days: dict[date, _Day] = {}
         self._alone: dict[tuple[date, str, str | None, Reason], list[str] | None] = {}
 
@@ -203,7 +204,10 @@ class _ScheduleChecker:
 
     def working(self, day: date) -> list[str]:
         """The teams that work `day`, in input order."""
-        return [tid for tid, days in self.team_days.items() if days.works(day)]
+        if day not in self._working:
+            self._working[day] = [tid for tid, days in self.team_days.items()
+                                  if days.works(day)]
+        return list(self._working[day])
 
     def closed_on(self, day: date) -> str | None:
         return (self.closed[day] if day in self.closed
@@ -421,6 +425,8 @@ class _ScheduleChecker:
                 continue  # the day's problem could not be rebuilt: reported by day_rules
             if not found:
                 holds_on.append(d)
+                if claimed is Reason.OVER_CAPACITY:
+                    break  # plausible on one open day is enough; no other claim to test
             elif not first_refusal:
                 first_refusal = f"on {d}: {found[0]}"
             if claimed is not Reason.OVER_CAPACITY and self.only_capacity(d, v.visit_id):
@@ -455,7 +461,16 @@ class _ScheduleChecker:
     def displaced_by(self, vid: str, optional: Mapping[date, Sequence[tuple[str, str]]]
                      ) -> tuple[date, str, str] | None:
         for day in self.open_days(vid):
+            if self.alone(day, vid, None, Reason.OVER_CAPACITY) != []:
+                continue  # no team of the day could serve it alone, so neither could one team
+            built = self.day(day)
+            may = self.may_take(day, vid) or []
+            allowed = {built.problem.teams[k].team_id for k in may} if built.problem else set()
+            asked: set[str] = set()
             for other, tid in optional.get(day, ()):
+                if tid in asked or tid not in allowed:
+                    continue
+                asked.add(tid)
                 if self.alone(day, vid, tid, Reason.OVER_CAPACITY) == []:
                     return day, other, tid
         return None
@@ -476,7 +491,6 @@ class _ScheduleChecker:
                 # some eligible team could serve it alone: an "exists a team" test, so
                 # accepted with a few teams means accepted with all of them. The nearest
                 # teams are tried first; any refusal is decided on the whole day.
-                # (A Henan-wide day has 300 teams: 0.175 s a call on all of them.)
                 near = self._nearest_teams(day, vid)
                 if near is not None:
                     found = self._alone_check(day, vid, None, reason, near)
@@ -488,14 +502,34 @@ class _ScheduleChecker:
     #: How many of the nearest teams the over_capacity fast path tries first.
     NEAREST_TEAMS = 8
 
-    def _nearest_teams(self, day: date, vid: str) -> list[int] | None:
+    def may_take(self, day: date, vid: str) -> list[int] | None:
+        """The day's teams (indices) not barred from the case by its pin, skill or prefecture.
+
+        The plan contract's team limits: a case pinned to a team goes to no other, a case's
+        skill is one the team must have, a team that names prefectures works only there. Barred
+        so, it is never an eligible team for the case: leaving it out of a case-alone check
+        changes no verdict: it only saves the cost of its travel (a Henan-wide day has 300
+        teams; 0.175 s a call on all of them).
+        """
         built = self.day(day)
         if built.problem is None or vid not in built.index:
             return None
         problem = built.problem
-        if len(problem.teams) <= self.NEAREST_TEAMS:
+        i = built.index[vid]
+        v, code = problem.visits[i], problem.prefecture[i]
+        return [k for k, t in enumerate(problem.teams)
+                if (v.pin_team is None or v.pin_team == t.team_id)
+                and (not v.skill or v.skill in t.skills)
+                and (not t.prefectures or code in t.prefectures)]
+
+    def _nearest_teams(self, day: date, vid: str) -> list[int] | None:
+        built = self.day(day)
+        candidates = self.may_take(day, vid)
+        if built.problem is None or candidates is None:
             return None
-        travel = problem.travel
+        if len(candidates) <= self.NEAREST_TEAMS:
+            return None
+        travel = built.problem.travel
         node = travel.visit_node[built.index[vid]]
         if node is None:
             return None
@@ -505,7 +539,7 @@ class _ScheduleChecker:
             tlon, tlat = travel.points[travel.start_node[t]]
             return (tlon - lon) ** 2 + (tlat - lat) ** 2
 
-        return sorted(range(len(problem.teams)), key=far)[:self.NEAREST_TEAMS]
+        return sorted(candidates, key=far)[:self.NEAREST_TEAMS]
 
     def _alone_check(self, day: date, vid: str, team_id: str | None, reason: Reason,
                      among: Sequence[int] | None = None) -> list[str] | None:
@@ -513,7 +547,9 @@ class _ScheduleChecker:
         if built.problem is None or vid not in built.index:
             return None
         problem = built.problem
-        teams = (among if among is not None else range(len(problem.teams)) if team_id is None
+        if among is None and team_id is None:
+            among = self.may_take(day, vid)
+        teams = (among if among is not None
                  else [problem.team_index[team_id]] if team_id in problem.team_index else [])
         sub = problem.restrict([built.index[vid]], list(teams))
         plan = Plan(day, (), (Unassigned(vid, reason, "-", "-"),), _no_kpis(), self.policy)
