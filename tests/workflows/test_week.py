@@ -298,3 +298,54 @@ def test_same_seed_same_week() -> None:
     a, b = week(cases, teams), week(cases, teams)
     assert routed_on(a) == routed_on(b)
     assert reasons(a) == reasons(b)
+
+
+# -- large places are split into parts --------------------------------------------------------
+
+
+def test_a_large_place_is_split_by_geography_with_its_teams_and_borrowers_together(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """West and east of a place, two teams based on each side, room for 7 cases a part:
+    two parts, each with the teams of its side, and a borrower's cases in one part."""
+    import routeplan.workflows.week as week_module
+    from routeplan.workflows.week import _split_places
+
+    monkeypatch.setattr(week_module, "JOB_MAX", 7)
+
+    west, east = (113.40, 34.75), (113.95, 34.75)
+    cases = [case(f"w{i}", i, location=(west[0] + 0.002 * i, west[1])) for i in range(6)]
+    cases += [case(f"e{i}", i, location=(east[0] - 0.002 * i, east[1])) for i in range(6)]
+    # borrower bw has a case on each side; its most important one lies west
+    cases += [case("bw-west", 0, location=west, borrower_id="bw", priority=90),
+              case("bw-east", 1, location=east, borrower_id="bw", priority=5)]
+    teams = [team("tw1", start=west), team("te1", start=east), team("tw2", start=west),
+             team("te2", start=east)]
+    place_of, parts, parent = _split_places(cases, [0] * len(cases), [[0, 1, 2, 3]], teams,
+                                            open_days=1, seed=0)
+    assert len(parts) == 2 and parent == [0, 0]
+    part = dict(zip((c.visit_id for c in cases), place_of, strict=True))
+    names = [{teams[k].team_id for k in p} for p in parts]
+    assert {"tw1", "tw2"} <= names[part["w0"]] and {"te1", "te2"} <= names[part["e0"]]
+    assert part["bw-east"] == part["bw-west"] == part["w0"]
+    assert sorted(k for p in parts for k in p) == [0, 1, 2, 3]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_every_generated_week_split_into_the_smallest_parts_passes_the_checker(
+        world: tuple[list[Visit], list[Team], Horizon, Policy]) -> None:
+    """With every place cut into as many parts as it has teams, the week is still lawful:
+    reasons and must-visits are judged with every team of the place, as the checker does."""
+    import routeplan.workflows.week as week_module
+
+    cases, teams, horizon, policy = world
+    teams = [replace(t, start=(t.start[0] + 0.03 * k, t.start[1])) for k, t in enumerate(teams)]
+    job_max = week_module.JOB_MAX
+    week_module.JOB_MAX = 1
+    try:
+        result = plan_week(cases, teams, policy, horizon, build=BUILD, locator=Locator(),
+                           options=FAST)
+    finally:
+        week_module.JOB_MAX = job_max
+    accounted_once(result, cases)
+    assert check_schedule(cases, teams, policy, horizon, result.schedule, BUILD) == []

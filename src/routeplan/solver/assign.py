@@ -6,7 +6,9 @@ alone); a team-day takes at most the visits its team can make in a day. That is 
 b-matching, solved exactly as a min-cost flow (OR-Tools `SimpleMinCostFlow`): placing a case
 earns its weight (priority, must-visits above all optional cases together); a team-day's k-th
 visit costs k (a tie-break that spreads work evenly) plus `balance_cost` once k is beyond the
-team-day's even share of the week (the trade of priority for balance).
+team-day's even share of the week (the trade of priority for balance); and, when the caller
+gives each team-day a seed (where its work should lie), `per_km` for each km between the case
+and the seed: a tie-break that makes each day's work of a team compact, so it drives less.
 
 The cases of one borrower keep windows of days with a most visits each (one a day, the minimum
 gap, the weekly cap with the visits already made): not a flow constraint, so the flow's answer
@@ -33,6 +35,7 @@ class Option:
     weight: int
     teams: Mapping[int, frozenset[int]]  # day -> team indices; the allowed days are its keys
     group: int | None = None  # a borrower with several cases: the windows of `GroupRule`
+    at: tuple[float, float] | None = None  # where the case is, km on a local plane
 
     def __post_init__(self) -> None:
         if self.weight <= 0:
@@ -57,6 +60,17 @@ class Assignment:
     rules: tuple[GroupRule, ...] = ()
     share: Mapping[tuple[int, int], int] = field(default_factory=dict)  # even share per team-day
     balance_cost: int = 0  # per visit a team-day takes beyond its share
+    # where each team-day's work lies (km, the options' plane), and the cost of each km a
+    # case lies from the seed of the team-day it is placed on: days of compact work
+    seeds: Mapping[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
+    per_km: int = 0
+
+    def arc_cost(self, option: Option, slot: tuple[int, int]) -> int:
+        """What placing the option on the team-day costs besides the slot's own costs."""
+        seed = self.seeds.get(slot)
+        if not self.per_km or seed is None or option.at is None:
+            return 0
+        return round(self.per_km * math.hypot(option.at[0] - seed[0], option.at[1] - seed[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +112,8 @@ def assign(problem: Assignment) -> Placed:
             for t in sorted(o.teams[d]):
                 slot = (d, t)
                 if slot in slot_node:
-                    arc = flow.add_arc_with_capacity_and_unit_cost(node, slot_node[slot], 1,
-                                                                   -o.weight)
+                    arc = flow.add_arc_with_capacity_and_unit_cost(
+                        node, slot_node[slot], 1, problem.arc_cost(o, slot) - o.weight)
                     choice.append((arc, i, slot))
     for slot in slots:
         share = problem.share.get(slot, problem.capacity[slot])
@@ -157,10 +171,10 @@ def _keep_group_rules(problem: Assignment, options: Sequence[Option],
             for d in sorted(o.teams):
                 if not fits(group, [*kept, d]):
                     continue
-                free = [t for t in sorted(o.teams[d])
-                        if load[(d, t)] < problem.capacity.get((d, t), 0)]
+                free = sorted((problem.arc_cost(o, (d, t)), t) for t in o.teams[d]
+                              if load[(d, t)] < problem.capacity.get((d, t), 0))
                 if free:
-                    slot = (d, free[0])
+                    slot = (d, free[0][1])
                     placed[o.key] = slot
                     load[slot] += 1
                     kept.append(d)
@@ -170,10 +184,11 @@ def _keep_group_rules(problem: Assignment, options: Sequence[Option],
 
 def _objective(problem: Assignment, placed: Mapping[int, tuple[int, int]]) -> int:
     weight = {o.key: o.weight for o in problem.options}
+    by_key = {o.key: o for o in problem.options}
     load: dict[tuple[int, int], int] = defaultdict(int)
     for slot in placed.values():
         load[slot] += 1
-    cost = 0
+    cost = sum(problem.arc_cost(by_key[k], slot) for k, slot in placed.items())
     for slot, n in load.items():
         share = problem.share.get(slot, problem.capacity.get(slot, 0))
         cost += n * (n + 1) // 2 + problem.balance_cost * max(0, n - share)

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.cluster.vq import kmeans2
+from scipy.optimize import linear_sum_assignment
 
 from routeplan.domain.calendar import HolidayCalendar
 from routeplan.domain.clock import DAY_S
@@ -96,8 +99,16 @@ _WEEK = 7
 PROBE_CHUNK = 300
 #: Below this many cases the days are solved in this process, one after another.
 LOCAL_BELOW = 150
+#: Most cases a (day, place) search should hold: larger places are split (`_split_places`).
+JOB_MAX = 300
 #: Rounds of moving what a day could not route to another day.
 MAX_MOVE_ROUNDS = 3
+#: The assignment's tie-break per km between a case and its team-day's seed (see `_seeds`);
+#: a team-day's k-th visit costs k, so this trades compact days against even ones.
+SEED_COST_PER_KM = 2
+#: What a cluster pays on a team-day, in km, when none of its cases is open that day.
+CLOSED_CLUSTER_KM = 20.0
+_KM_PER_DEG_LAT = 111.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +328,89 @@ def _places(visits: Sequence[Visit], codes: Sequence[int], teams: Sequence[Team]
     return visit_place, place_teams
 
 
+def _split_places(visits: Sequence[Visit], visit_place: Sequence[int],
+                  place_teams: Sequence[Sequence[int]], teams: Sequence[Team], open_days: int,
+                  seed: int) -> tuple[list[int], list[list[int]], list[int]]:
+    """Places whose days would hold more than `JOB_MAX` cases, split by geography.
+
+    Returns each case's part, each part's teams, and each part's whole place.
+
+    A day's search needs time to find its first solution that grows much faster than its
+    cases (a 540-case, 38-team Zhengzhou day found none in 2 s; 230 cases with 17 teams in
+    0.3 s), so a province-wide week at its default budget would leave its largest place
+    unrouted. Such a place is cut into parts of its borrowers (k-means on each borrower's
+    most important case), and its teams are shared among the parts in proportion to their
+    cases, each to a part near its base (an assignment). A borrower's cases stay together
+    and a pinned case goes with its team, so the rules across cases of a borrower remain
+    the flow's and one day problem's to keep.
+    """
+    out_place = list(visit_place)
+    out_teams: list[list[int]] = []
+    team_at = {t.team_id: k for k, t in enumerate(teams)}
+    by_place: dict[int, list[int]] = defaultdict(list)
+    for i, p in enumerate(visit_place):
+        by_place[p].append(i)
+    renumber: dict[int, dict[int, int]] = {}
+    parent: list[int] = []
+
+    def _whole(place: int, cases: Sequence[int]) -> None:
+        renumber[place] = {0: len(out_teams)}
+        out_teams.append(list(place_teams[place]))
+        parent.append(place)
+        for i in cases:
+            out_place[i] = renumber[place][0]
+
+    for place, members in enumerate(place_teams):
+        cases = by_place.get(place, [])
+        parts = math.ceil(len(cases) / max(1, open_days) / JOB_MAX) if open_days else 1
+        parts = min(parts, len(members), max(1, len(cases)))
+        if parts <= 1:
+            _whole(place, cases)
+            continue
+        lead: dict[str, int] = {}
+        for i in cases:
+            v = visits[i]
+            j = lead.get(v.borrower_id)
+            if j is None or (v.must_visit, v.priority) > (visits[j].must_visit,
+                                                          visits[j].priority):
+                lead[v.borrower_id] = i
+        located = sorted(i for i in set(lead.values()) if visits[i].location is not None)
+        if len(located) < parts:
+            _whole(place, cases)
+            continue
+        lat0 = float(np.mean([visits[i].location[1] for i in located]))  # type: ignore[index]
+        xy = _plane([visits[i].location for i in located], lat0)  # type: ignore[misc]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            centroids, labels = kmeans2(xy, parts, minit="++", seed=seed)
+        sizes = np.bincount(labels, minlength=parts).astype(np.float64)
+        # each part's share of the teams, at least one each, in proportion to its cases
+        quota = np.maximum(1, np.floor(sizes / sizes.sum() * len(members))).astype(int)
+        while quota.sum() > len(members):
+            quota[int(np.argmax(quota))] -= 1
+        while quota.sum() < len(members):
+            quota[int(np.argmax(sizes / quota))] += 1
+        slot_part = [c for c in range(parts) for _ in range(int(quota[c]))]
+        bases = _plane([teams[k].start for k in members], lat0)
+        cost = np.hypot(bases[:, None, 0] - centroids[None, slot_part, 0],
+                        bases[:, None, 1] - centroids[None, slot_part, 1])
+        rows, cols = linear_sum_assignment(cost)
+        team_part = {members[r]: slot_part[c] for r, c in zip(rows, cols, strict=True)}
+        renumber[place] = {c: len(out_teams) + c for c in range(parts)}
+        for c in range(parts):
+            out_teams.append([k for k in members if team_part[k] == c])
+            parent.append(place)
+        part_of_lead = {i: int(labels[n]) for n, i in enumerate(located)}
+        for borrower, i in lead.items():
+            pinned = team_at.get(visits[i].pin_team or "")
+            part = (team_part[pinned] if pinned is not None and pinned in team_part
+                    else part_of_lead.get(i, 0))
+            lead[borrower] = part
+        for i in cases:
+            out_place[i] = renumber[place][lead[visits[i].borrower_id]]
+    return out_place, out_teams, parent
+
+
 def _without_history(v: Visit) -> Visit:
     """The case as a day problem holds it: rule 7 across days is the week's to keep."""
     if v.last_visit is None and v.visits_last_7d == 0:
@@ -407,6 +501,8 @@ class _Week:
                           for b, ids in self.by_borrower.items()}
         self.cases: dict[str, _Case] = {}
         self.place_teams: list[list[int]] = []
+        self.whole_teams: list[list[int]] = []  # per place, the teams of the place it is part of
+        self.parent: list[int] = []  # per place, the whole place it is part of
         self.runner: PartRunner = LocalPool(1)
         self.workers = 1
         self.progress: Callable[[Progress], None] | None = None
@@ -499,6 +595,12 @@ class _Week:
         code_of = {v.visit_id: int(c) for v, c in zip(located, codes_found, strict=True)}
         codes = [code_of.get(v.visit_id, 0) for v in self.visits]
         place_of, self.place_teams = _places(self.visits, codes, self.teams)
+        whole_teams = self.place_teams
+        place_of, self.place_teams, self.parent = _split_places(
+            self.visits, place_of, whole_teams, self.teams, len(self.open_days), self.seed)
+        # a case's reasons and its must-visit retries are judged with every team of its
+        # whole place, as the checker judges them with every team of the day
+        self.whole_teams = [whole_teams[self.parent[p]] for p in range(len(self.place_teams))]
         out: dict[str, _Case] = {}
         for v, place in zip(self.visits, place_of, strict=True):
             case = _Case(v, place)
@@ -531,10 +633,11 @@ class _Week:
         day = self.open_days[0]
         services: list[int] = []
         legs: list[float] = []
-        for place, team_ids in enumerate(self.place_teams):
-            teams = [self.teams[k] for k in team_ids]
+        for whole in sorted(set(self.parent)):
+            parts = {p for p, w in enumerate(self.parent) if w == whole}
+            teams = [self.teams[k] for k in self.whole_teams[min(parts)]]
             mine = [c for c in self.cases.values()
-                    if c.place == place and c.lawful and not c.visit.do_not_visit]
+                    if c.place in parts and c.lawful and not c.visit.do_not_visit]
             if not teams:
                 continue
             for lo in range(0, len(mine), PROBE_CHUNK):
@@ -585,8 +688,10 @@ class _Week:
             team_index = {self.teams[k].team_id: k for k in self.place_teams[place]}
             capacity = {(index[d], team_index[tid]): self.capacity[tid]
                         for d in self.open_days for tid in self.working[d] if tid in team_index}
+            at, seeds, reach = _seeds(mine, capacity, self.teams, index, self.seed)
             # one priority point outweighs every tie-break cost together
-            scale = max(capacity.values(), default=1) * len(mine) + 1
+            scale = (max(capacity.values(), default=1) + SEED_COST_PER_KM * math.ceil(reach)
+                     ) * len(mine) + 1
             optional = sum(c.visit.priority for c in mine if not c.visit.must_visit)
             must = optional + 1 + math.ceil(lam)
             groups: dict[str, int] = {}
@@ -600,9 +705,10 @@ class _Week:
                                              if t in self.working[d] and t in team_index)
                          for d in c.useful}
                 options.append(Option(n, weight, {d: ts for d, ts in teams.items() if ts},
-                                      groups.get(c.visit.borrower_id)))
+                                      groups.get(c.visit.borrower_id), at[n]))
             problem = Assignment(tuple(options), capacity, tuple(self._group_rules(groups, need)),
-                                 even_shares(capacity, len(mine)), round(lam * scale))
+                                 even_shares(capacity, len(mine)), round(lam * scale),
+                                 seeds, SEED_COST_PER_KM if seeds else 0)
             placed = assign(problem)
             for n, di in placed.day_of.items():
                 out[mine[n].visit.visit_id] = dates[di]
@@ -765,9 +871,13 @@ class _Week:
                 continue
             if self.left() < 0.5:
                 return
-            for d in c.useful:
-                key = (d, c.place)
-                if not self.open_for(c, d) or key not in self.jobs:
+            # its own part first, then the other parts of its place
+            parts = sorted((p for p, w in enumerate(self.parent) if w == self.parent[c.place]),
+                           key=lambda p: p != c.place)
+            for key in ((d, p) for d in c.useful for p in parts):
+                if vid in self.routed or self.left() < 0.5:
+                    break
+                if not self.open_for(c, key[0]) or key not in self.jobs:
                     continue
                 plan = self.plans[key]
                 optional = [r.team_id for r in plan.routes
@@ -777,8 +887,6 @@ class _Week:
                 if not optional:
                     continue
                 self.solve_jobs({key: [*self.jobs[key].cases, vid]}, share=0.5)
-                if vid in self.routed:
-                    break
 
     # -- the result --------------------------------------------------------------------
 
@@ -873,7 +981,7 @@ class _Week:
 
     def _day_reason(self, c: _Case, day: date) -> Unscheduled:
         """The day screen's reason for the case alone on `day` with that day's teams."""
-        teams = [self.teams[k] for k in self.place_teams[c.place]
+        teams = [self.teams[k] for k in self.whole_teams[c.place]
                  if self.teams[k].team_id in self.working[day]]
         problem = self.build(day, [_without_history(c.visit)], teams, self.policy)
         found = screen(problem)
@@ -974,6 +1082,66 @@ class _Week:
             warnings=tuple(warnings),
             travel_source=plans[0].kpis.travel_source if plans else "haversine",
             solve_s=round(time.perf_counter() - self.began, 3), phases=dict(self.phases))
+
+
+def _plane(points: Sequence[tuple[float, float]], lat0: float) -> np.ndarray:
+    """Lon/lat to km on a plane through the place (equirectangular: fine within a province)."""
+    xy = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return np.column_stack((xy[:, 0] * _KM_PER_DEG_LAT * math.cos(math.radians(lat0)),
+                            xy[:, 1] * _KM_PER_DEG_LAT))
+
+
+def _seeds(cases: Sequence[_Case], capacity: Mapping[tuple[int, int], int],
+           teams: Sequence[Team], day_index: Mapping[date, int], seed: int
+           ) -> tuple[list[tuple[float, float] | None], dict[tuple[int, int], tuple[float, float]],
+                      float]:
+    """Where each team-day's work should lie, so that each day of a team is compact.
+
+    The place's cases are clustered (k-means, one cluster per team-day) and the clusters
+    matched to the team-days (an assignment: a cluster goes to a team whose base is near and
+    that works a day most of its cases are open on). Returns each case's point and each
+    team-day's seed on one plane (km), and the largest distance on it (the cost's bound).
+    """
+    slots = sorted(k for k, cap in capacity.items() if cap > 0)
+    located = [c.visit.location for c in cases]
+    found = [p for p in located if p is not None]
+    if len(found) < 2 or len(slots) < 2:
+        return [None] * len(cases), {}, 0.0
+    lat0 = float(np.mean([p[1] for p in found]))
+    xy = _plane(found, lat0)
+    at: list[tuple[float, float] | None] = []
+    rows = iter(xy)
+    for p in located:
+        if p is None:
+            at.append(None)
+        else:
+            x, y = next(rows)
+            at.append((float(x), float(y)))
+    bases = _plane([teams[t].start for _, t in slots], lat0)
+    k = min(len(slots), len(xy))
+    with warnings.catch_warnings():  # an empty cluster keeps its seed: no harm here
+        warnings.simplefilter("ignore")
+        centroids, labels = kmeans2(xy, k, minit="++", seed=seed)
+    # cost of a cluster on a team-day: the base's distance, and a share of its cases closed
+    open_share = np.zeros((k, max(day_index.values(), default=0) + 1))
+    sizes = np.bincount(labels, minlength=k).astype(np.float64)
+    members = [c for c in cases if c.visit.location is not None]
+    for c, label in zip(members, labels, strict=True):
+        for d in c.useful:
+            open_share[label, day_index[d]] += 1
+    open_share /= np.maximum(sizes, 1)[:, None]
+    days = np.array([d for d, _ in slots])
+    cost = (np.hypot(centroids[:, None, 0] - bases[None, :, 0],
+                     centroids[:, None, 1] - bases[None, :, 1])
+            + CLOSED_CLUSTER_KM * (1.0 - open_share[:, days]))
+    chosen, slot_at = linear_sum_assignment(cost)
+    seeds = {slots[s]: (float(centroids[c, 0]), float(centroids[c, 1]))
+             for c, s in zip(chosen, slot_at, strict=True)}
+    for s, base in zip(slots, bases, strict=True):  # fewer cases than team-days
+        seeds.setdefault(s, (float(base[0]), float(base[1])))
+    every = np.vstack((xy, bases))
+    reach = float(np.hypot(*(every.max(axis=0) - every.min(axis=0))))
+    return at, seeds, reach
 
 
 def _nearest_legs(problem: Problem, nodes: Sequence[int]) -> list[float]:
