@@ -23,8 +23,8 @@ def test_seeds_give_each_day_of_a_team_one_neighbourhood() -> None:
     assert placed.day_of == {0: 0, 2: 0, 1: 1, 3: 1}
 
 
-def test_without_seeds_the_placement_ignores_where_the_cases_are() -> None:
-    """The same cases with no seeds: every case is still placed (the seeds only break ties)."""
+def test_without_seeds_every_case_is_still_placed() -> None:
+    """The same cases with no seeds: all four fit, so all four are placed."""
     points = [A, B, (1.0, 0.5), (29.0, -0.5)]
     placed = assign(Assignment(_options(points, [10] * 4), {(0, 0): 2, (1, 0): 2}))
     assert sorted(placed.day_of) == [0, 1, 2, 3]

@@ -308,11 +308,7 @@ def _places(visits: Sequence[Visit], codes: Sequence[int], teams: Sequence[Team]
         return next(index[find(c)] for c in nearest(point) if find(c) in index)
 
     team_at = {t.team_id: k for k, t in enumerate(teams)}
-    lead: dict[str, int] = {}
-    for i, v in enumerate(visits):
-        j = lead.get(v.borrower_id)
-        if j is None or (v.must_visit, v.priority) > (visits[j].must_visit, visits[j].priority):
-            lead[v.borrower_id] = i
+    lead = _leads(visits, range(len(visits)))
 
     def lead_place(i: int) -> int:
         pinned = team_at.get(visits[i].pin_team or "")
@@ -326,6 +322,25 @@ def _places(visits: Sequence[Visit], codes: Sequence[int], teams: Sequence[Team]
     for k, h in enumerate(team_home):
         place_teams[index[find(h)]].append(k)
     return visit_place, place_teams
+
+
+def _leads(visits: Sequence[Visit], among: Iterable[int]) -> dict[str, int]:
+    """Each borrower's most important case (must-visit, then priority) among some cases."""
+    lead: dict[str, int] = {}
+    for i in among:
+        v = visits[i]
+        j = lead.get(v.borrower_id)
+        if j is None or (v.must_visit, v.priority) > (visits[j].must_visit, visits[j].priority):
+            lead[v.borrower_id] = i
+    return lead
+
+
+def _kmeans(xy: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centroids and labels of `k` clusters (k-means++, seeded: repeatable)."""
+    with warnings.catch_warnings():  # an empty cluster keeps its seed: no harm here
+        warnings.simplefilter("ignore")
+        centroids, labels = kmeans2(xy, k, minit="++", seed=seed)
+    return centroids, labels
 
 
 def _split_places(visits: Sequence[Visit], visit_place: Sequence[int],
@@ -367,22 +382,14 @@ def _split_places(visits: Sequence[Visit], visit_place: Sequence[int],
         if parts <= 1:
             _whole(place, cases)
             continue
-        lead: dict[str, int] = {}
-        for i in cases:
-            v = visits[i]
-            j = lead.get(v.borrower_id)
-            if j is None or (v.must_visit, v.priority) > (visits[j].must_visit,
-                                                          visits[j].priority):
-                lead[v.borrower_id] = i
+        lead = _leads(visits, cases)
         located = sorted(i for i in set(lead.values()) if visits[i].location is not None)
         if len(located) < parts:
             _whole(place, cases)
             continue
         lat0 = float(np.mean([visits[i].location[1] for i in located]))  # type: ignore[index]
         xy = _plane([visits[i].location for i in located], lat0)  # type: ignore[misc]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            centroids, labels = kmeans2(xy, parts, minit="++", seed=seed)
+        centroids, labels = _kmeans(xy, parts, seed)
         sizes = np.bincount(labels, minlength=parts).astype(np.float64)
         # each part's share of the teams, at least one each, in proportion to its cases
         quota = np.maximum(1, np.floor(sizes / sizes.sum() * len(members))).astype(int)
@@ -1119,9 +1126,7 @@ def _seeds(cases: Sequence[_Case], capacity: Mapping[tuple[int, int], int],
             at.append((float(x), float(y)))
     bases = _plane([teams[t].start for _, t in slots], lat0)
     k = min(len(slots), len(xy))
-    with warnings.catch_warnings():  # an empty cluster keeps its seed: no harm here
-        warnings.simplefilter("ignore")
-        centroids, labels = kmeans2(xy, k, minit="++", seed=seed)
+    centroids, labels = _kmeans(xy, k, seed)
     # cost of a cluster on a team-day: the base's distance, and a share of its cases closed
     open_share = np.zeros((k, max(day_index.values(), default=0) + 1))
     sizes = np.bincount(labels, minlength=k).astype(np.float64)
